@@ -1,0 +1,117 @@
+import axios, { type AxiosInstance, type CreateAxiosDefaults } from 'axios'
+import { TokenProxyOptionsError } from '../sw/errors.js'
+import { isSameOriginPath, normalizeOptions, optionsToQuery, type TokenProxyOptions } from '../sw/options.js'
+import { checkTokens, isWorkerMessage, type LogoutReason, type Tokens } from '../sw/protocol.js'
+import { ask, waitForControl } from './control.js'
+import { loginRedirect } from './redirect.js'
+
+export { TokenProxyError, TokenProxyOptionsError, isTokenProxyError } from '../sw/errors.js'
+export { safeNext, loginRedirect } from './redirect.js'
+export type { TokenProxyOptions, Tokens, LogoutReason }
+
+export interface LogoutEvent {
+  /** `'refresh-rejected'`: the server ended the session; `'logout'`: some tab called `logout()`. */
+  reason: LogoutReason
+}
+
+export interface TokenProxyEvents {
+  logout: LogoutEvent
+  /** The worker refreshed the tokens (in any tab). */
+  refresh: Record<string, never>
+}
+
+export interface RegisterTokenProxyOptions {
+  /** URL of the worker script, such as `'/sw.js'`. */
+  workerUrl: string
+  /**
+   * Options of the standalone worker, written into `workerUrl`'s query
+   * string. Leave out when your own worker calls `installTokenProxy`.
+   */
+  worker?: TokenProxyOptions
+  /** Scope of the registration. @default the worker script's folder */
+  scope?: string
+  /** Same-origin path of the login page LOGOUT sends the page to. @default '/login' */
+  loginPath?: string
+  /** Replaces the redirect to `loginPath` on LOGOUT. */
+  onLogout?: (event: LogoutEvent) => void
+  /** Defaults for `proxy.http`, passed to `axios.create`. */
+  http?: CreateAxiosDefaults
+  /** How long to wait for the worker to control the page or answer, in ms. @default 10000 */
+  timeout?: number
+}
+
+export interface TokenProxy {
+  /** An axios instance with no token code: the worker adds the token and refreshes it. */
+  http: AxiosInstance
+  /** Hands tokens to the worker (for apps that log in some other way). Write-only. */
+  setTokens(tokens: Tokens): Promise<void>
+  /** Clears the tokens everywhere; every tab gets LOGOUT. */
+  logout(): Promise<void>
+  /** Listens for an event of every tab; returns the function that stops listening. */
+  on<K extends keyof TokenProxyEvents>(type: K, listener: (event: TokenProxyEvents[K]) => void): () => void
+}
+
+function invalid(option: string, expected: string, got: unknown): never {
+  throw new TokenProxyOptionsError(
+    `Failed to register the token proxy: \`${option}\` must be ${expected}, got ${typeof got === 'string' ? `'${got}'` : String(got)}.`,
+  )
+}
+
+/**
+ * Registers the token proxy worker and resolves once it controls the page.
+ * Rejects with a `TokenProxyOptionsError` for invalid options, before
+ * registering anything.
+ */
+export async function registerTokenProxy(options: RegisterTokenProxyOptions): Promise<TokenProxy> {
+  const { workerUrl, worker, scope, loginPath = '/login', onLogout, http, timeout = 10_000 } = options ?? {}
+  if (typeof workerUrl !== 'string' || workerUrl === '' || workerUrl.includes('?') && worker) {
+    invalid('workerUrl', "a script URL such as '/sw.js' (without a query when `worker` is given)", workerUrl)
+  }
+  if (!isSameOriginPath(loginPath)) invalid('loginPath', "a same-origin path such as '/login'", loginPath)
+  if (!Number.isInteger(timeout) || timeout <= 0) invalid('timeout', 'a whole number of milliseconds above 0', timeout)
+  if (onLogout !== undefined && typeof onLogout !== 'function') invalid('onLogout', 'a function', onLogout)
+  if (worker) normalizeOptions(worker, location.origin)
+  const container = navigator.serviceWorker
+  if (!container) invalid('workerUrl', 'served over https or from localhost (this page has no service workers)', workerUrl)
+
+  const url = worker ? `${workerUrl}?${optionsToQuery(worker)}` : workerUrl
+  await container.register(url, scope === undefined ? undefined : { scope })
+  let controller = await waitForControl(container, timeout)
+  container.addEventListener('controllerchange', () => {
+    if (container.controller) controller = container.controller
+  })
+
+  const listeners = new Map<string, Set<(event: never) => void>>()
+  const emit = (type: keyof TokenProxyEvents, event: object) => {
+    for (const listener of listeners.get(type) ?? []) listener(event as never)
+  }
+  container.addEventListener('message', (event) => {
+    // Only our controller speaks for the token proxy.
+    if (event.source !== container.controller || !isWorkerMessage(event.data)) return
+    const message = event.data
+    if (message.type === 'REFRESHED') emit('refresh', {})
+    if (message.type === 'LOGOUT') {
+      const logout: LogoutEvent = { reason: message.reason }
+      emit('logout', logout)
+      if (onLogout) onLogout(logout)
+      else location.assign(loginRedirect(loginPath, location))
+    }
+  })
+  container.startMessages()
+
+  return {
+    http: axios.create(http),
+    async setTokens(tokens) {
+      const problem = checkTokens(tokens)
+      if (problem) throw new TokenProxyOptionsError(`Failed to set the tokens: ${problem}.`)
+      const { accessToken, refreshToken, expiresAt } = tokens
+      await ask(controller, { type: 'SET_TOKENS', tokens: { accessToken, refreshToken, expiresAt } }, timeout)
+    },
+    logout: () => ask(controller, { type: 'LOGOUT' }, timeout),
+    on(type, listener) {
+      const set = listeners.get(type) ?? new Set()
+      listeners.set(type, set.add(listener as (event: never) => void))
+      return () => void set.delete(listener as (event: never) => void)
+    },
+  }
+}

@@ -1,0 +1,23 @@
+import type { TokenProxy } from '../../client/index.js'
+import { register } from './config.js'
+
+declare global {
+  interface Window {
+    tokenProxy: TokenProxy
+    /** Every proxy event this page saw, in order. */
+    tokenProxyEvents: { type: string; reason?: string }[]
+  }
+}
+
+const state = document.getElementById('state')!
+window.tokenProxyEvents = []
+try {
+  window.tokenProxy = await register()
+  window.tokenProxy.on('refresh', () => window.tokenProxyEvents.push({ type: 'refresh' }))
+  window.tokenProxy.on('logout', ({ reason }) => window.tokenProxyEvents.push({ type: 'logout', reason }))
+  state.textContent = 'ready'
+  state.dataset.ready = 'true'
+} catch (error) {
+  state.textContent = String(error)
+  state.dataset.ready = 'false'
+}

@@ -1,0 +1,214 @@
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { extname, join, normalize, resolve } from 'node:path'
+import { AuthService } from './auth.js'
+
+const ROOT = resolve(import.meta.dirname, '../..')
+
+export interface DemoServerOptions {
+  /** @default 0 (any free port) */
+  port?: number
+  /** Lifetime of access tokens in milliseconds. @default 10000 */
+  accessTtlMs?: number
+}
+
+/** One request as the server saw it: what tests assert on. */
+export interface RequestRecord {
+  method: string
+  path: string
+  authorization: string | null
+  status: number
+  /** SHA-256 (hex) of the request body, `''` when there was none. */
+  bodySha256: string
+  contentType: string | null
+}
+
+/** Switches that make the server misbehave on purpose, for tests and the demo. */
+export interface Faults {
+  /** Milliseconds the refresh endpoint waits before answering. */
+  refreshDelayMs: number
+  /** Every protected API request gets a 401, valid token or not. */
+  rejectAllTokens: boolean
+}
+
+export interface DemoServer {
+  url: string
+  port: number
+  auth: AuthService
+  faults: Faults
+  requests: RequestRecord[]
+  /** Records for one path (query string left out). */
+  requestsTo(path: string): RequestRecord[]
+  close(): Promise<void>
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+}
+
+/** Pages of the demo app by path; everything else under /assets/ is a built asset. */
+const PAGES: Record<string, string> = {
+  '/': 'index.html',
+  '/login': 'login.html',
+  '/console': 'console.html',
+  '/console.html': 'console.html',
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((done, fail) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => done(Buffer.concat(chunks)))
+    req.on('error', fail)
+  })
+}
+
+const wait = (ms: number) => new Promise((done) => setTimeout(done, ms))
+
+/**
+ * The demo's auth server and API: login, refresh with rotation and reuse
+ * detection, protected endpoints, and the demo app's pages. Every request is
+ * recorded with the `Authorization` it carried.
+ */
+export async function startDemoServer(options: DemoServerOptions = {}): Promise<DemoServer> {
+  const auth = new AuthService(options.accessTtlMs ?? 10_000)
+  const faults: Faults = { refreshDelayMs: 0, rejectAllTokens: false }
+  const requests: RequestRecord[] = []
+
+  async function route(req: IncomingMessage, res: ServerResponse, body: Buffer, url: URL): Promise<number> {
+    const json = (status: number, value: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers })
+      res.end(JSON.stringify(value))
+      return status
+    }
+    const input = (): Record<string, unknown> => {
+      try {
+        return JSON.parse(body.toString() || '{}') as Record<string, unknown>
+      } catch {
+        return {}
+      }
+    }
+    const path = url.pathname
+    const cors = { 'Access-Control-Allow-Origin': '*' }
+
+    if (req.method === 'OPTIONS' && (path.startsWith('/api') || path.startsWith('/apix'))) {
+      res.writeHead(204, { ...cors, 'Access-Control-Allow-Headers': '*', 'Access-Control-Allow-Methods': '*' })
+      res.end()
+      return 204
+    }
+    if (path === '/api/auth/login' && req.method === 'POST') {
+      const { username, password } = input()
+      if (typeof username !== 'string' || username === '' || password !== 'demo') {
+        return json(401, { error: 'invalid_credentials', message: "Any user name, password 'demo'." })
+      }
+      return json(200, auth.login(username))
+    }
+    if (path === '/api/auth/refresh' && req.method === 'POST') {
+      if (faults.refreshDelayMs) await wait(faults.refreshDelayMs)
+      const tokens = auth.rotate(input().refreshToken)
+      return tokens ? json(200, tokens) : json(400, { error: 'invalid_grant' })
+    }
+    if (path === '/apix' || path.startsWith('/apix/')) {
+      return json(200, { path, authorization: req.headers.authorization ?? null }, cors)
+    }
+    if (path === '/api' || path.startsWith('/api/')) {
+      if (path === '/api/slow') await wait(Number(url.searchParams.get('ms') ?? 500))
+      const identity = faults.rejectAllTokens ? undefined : auth.verify(req.headers.authorization)
+      if (!identity) {
+        return json(401, { error: 'invalid_token' }, { ...cors, 'WWW-Authenticate': 'Bearer error="invalid_token"' })
+      }
+      if (path === '/api/auth/logout') {
+        auth.endSession(identity.sid)
+        return json(200, { ok: true })
+      }
+      if (path === '/api/me') return json(200, identity, cors)
+      if (path === '/api/echo' || path === '/api/slow') {
+        return json(200, {
+          method: req.method,
+          contentType: req.headers['content-type'] ?? null,
+          bytes: body.length,
+          sha256: body.length ? createHash('sha256').update(body).digest('hex') : '',
+        }, cors)
+      }
+      if (path === '/api/items') {
+        return json(200, [{ id: 1, name: 'tea' }, { id: 2, name: 'scones' }, { id: 3, name: 'jam' }])
+      }
+      return json(404, { error: 'not_found' })
+    }
+    if (path === '/__demo/stats') return json(200, { ...auth.stats, accessTtlMs: auth.accessTtlMs })
+    if (path === '/__demo/expire' && req.method === 'POST') {
+      auth.expireAccessTokens()
+      return json(200, { ok: true })
+    }
+    if (path === '/__demo/revoke' && req.method === 'POST') {
+      auth.revokeSessions()
+      return json(200, { ok: true })
+    }
+    return serveFile(res, path)
+  }
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    readBody(req)
+      .then(async (body) => {
+        const status = await route(req, res, body, url)
+        requests.push({
+          method: req.method ?? 'GET',
+          path: url.pathname,
+          authorization: req.headers.authorization ?? null,
+          status,
+          bodySha256: body.length ? createHash('sha256').update(body).digest('hex') : '',
+          contentType: req.headers['content-type'] ?? null,
+        })
+      })
+      .catch((error: unknown) => {
+        console.error(error)
+        if (!res.headersSent) res.writeHead(500)
+        res.end()
+      })
+  })
+  await new Promise<void>((done) => server.listen(options.port ?? 0, '127.0.0.1', done))
+  const { port } = server.address() as AddressInfo
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    auth,
+    faults,
+    requests,
+    requestsTo: (path) => requests.filter((r) => r.path === path),
+    close: () =>
+      new Promise((done) => {
+        server.closeAllConnections()
+        server.close(() => done())
+      }),
+  }
+}
+
+async function serveFile(res: ServerResponse, path: string): Promise<number> {
+  const file =
+    path === '/sw.js'
+      ? join(ROOT, 'dist/sw.js')
+      : PAGES[path]
+        ? join(ROOT, 'demo/dist', PAGES[path])
+        : path.startsWith('/assets/')
+          ? join(ROOT, 'demo/dist', normalize(path))
+          : undefined
+  try {
+    if (!file) throw new Error('not found')
+    const content = await readFile(file)
+    res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache' })
+    res.end(content)
+    return 200
+  } catch {
+    res.writeHead(404, { 'Content-Type': 'text/plain' })
+    res.end(file?.endsWith('sw.js') || PAGES[path] ? `${path} is not built: run npm run build:all` : 'Not found')
+    return 404
+  }
+}

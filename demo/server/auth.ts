@@ -1,0 +1,115 @@
+import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
+
+/** What login and refresh hand out, in the demo server's JSON protocol. */
+export interface TokenSet {
+  accessToken: string
+  refreshToken: string
+  /** Seconds. */
+  expiresIn: number
+}
+
+export interface Identity {
+  user: string
+  sid: string
+}
+
+interface Session {
+  user: string
+  revoked: boolean
+}
+
+const base64url = (data: string | Buffer) => Buffer.from(data).toString('base64url')
+
+/**
+ * A small but real token service: HS256 JWT access tokens with a short life,
+ * opaque refresh tokens with rotation and reuse detection (RFC 9700 §4.14.2):
+ * every refresh token works once, and presenting a spent one revokes the
+ * whole session.
+ */
+export class AuthService {
+  readonly stats = { logins: 0, refreshes: 0, refreshRejected: 0, reuseDetections: 0 }
+  private readonly secret = randomBytes(32)
+  private readonly sessions = new Map<string, Session>()
+  private readonly access = new Map<string, { sid: string; expiresAt: number }>()
+  private readonly refresh = new Map<string, { sid: string; used: boolean }>()
+
+  constructor(public accessTtlMs: number) {}
+
+  login(user: string): TokenSet {
+    this.stats.logins++
+    const sid = randomUUID()
+    this.sessions.set(sid, { user, revoked: false })
+    return this.issue(sid, user)
+  }
+
+  /** Rotates a refresh token. `undefined` means `invalid_grant`. */
+  rotate(refreshToken: unknown): TokenSet | undefined {
+    const entry = typeof refreshToken === 'string' ? this.refresh.get(refreshToken) : undefined
+    const session = entry && this.sessions.get(entry.sid)
+    if (!entry || !session || session.revoked) {
+      this.stats.refreshRejected++
+      return undefined
+    }
+    if (entry.used) {
+      // A spent token came back: someone else holds the session. End it.
+      this.stats.reuseDetections++
+      this.stats.refreshRejected++
+      session.revoked = true
+      return undefined
+    }
+    entry.used = true
+    this.stats.refreshes++
+    return this.issue(entry.sid, session.user)
+  }
+
+  /** The identity behind `Authorization: Bearer …`, if its token is valid now. */
+  verify(authorization: string | undefined): Identity | undefined {
+    const token = /^Bearer (.+)$/.exec(authorization ?? '')?.[1]
+    const [header, payload, signature] = token?.split('.') ?? []
+    if (!header || !payload || !signature) return undefined
+    const expected = this.sign(`${header}.${payload}`)
+    if (expected.length !== signature.length || !timingSafeEqual(Buffer.from(expected), Buffer.from(signature))) {
+      return undefined
+    }
+    const { jti } = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { jti: string }
+    const grant = this.access.get(jti)
+    const session = grant && this.sessions.get(grant.sid)
+    if (!grant || !session || session.revoked || grant.expiresAt <= Date.now()) return undefined
+    return { user: session.user, sid: grant.sid }
+  }
+
+  /** Every access token issued so far stops working now; refresh tokens still do. */
+  expireAccessTokens(): void {
+    for (const grant of this.access.values()) grant.expiresAt = 0
+  }
+
+  /** Ends every session: its access and refresh tokens stop working. */
+  revokeSessions(): void {
+    for (const session of this.sessions.values()) session.revoked = true
+  }
+
+  endSession(sid: string): void {
+    const session = this.sessions.get(sid)
+    if (session) session.revoked = true
+  }
+
+  private issue(sid: string, user: string): TokenSet {
+    const jti = randomUUID()
+    const now = Date.now()
+    const expiresAt = now + this.accessTtlMs
+    this.access.set(jti, { sid, expiresAt })
+    const head = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))
+    const body = base64url(JSON.stringify({ sub: user, sid, jti, iat: Math.floor(now / 1000), exp: Math.ceil(expiresAt / 1000) }))
+    const refreshToken = randomBytes(24).toString('base64url')
+    this.refresh.set(refreshToken, { sid, used: false })
+    return {
+      accessToken: `${head}.${body}.${this.sign(`${head}.${body}`)}`,
+      refreshToken,
+      expiresIn: this.accessTtlMs / 1000,
+    }
+  }
+
+  private sign(data: string): string {
+    return createHmac('sha256', this.secret).update(data).digest('base64url')
+  }
+}

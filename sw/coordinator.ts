@@ -1,0 +1,99 @@
+import type { Tokens } from './protocol.js'
+import type { RefreshResult } from './refresh.js'
+
+/** The token store as the coordinator sees it. */
+export interface TokenStore {
+  /** The current tokens: memory first, storage on the first read after a restart. */
+  read(): Promise<Tokens | null>
+  /** The tokens as storage holds them now, bypassing memory. */
+  reload(): Promise<Tokens | null>
+  /** Resolves once the tokens are durable. */
+  write(tokens: Tokens): Promise<void>
+  clear(): Promise<void>
+  /** Grows on every write and clear, so a refresh can tell that the tokens changed under it. */
+  readonly generation: number
+}
+
+/** What a request that got a 401 does next. */
+export type Recovery =
+  /** Send once more with these tokens. */
+  | { kind: 'retry'; tokens: Tokens }
+  /** The session is over (tokens cleared, LOGOUT sent): hand the 401 to the page. */
+  | { kind: 'rejected' }
+  /** There are no tokens: hand the 401 to the page. */
+  | { kind: 'none' }
+  /** The refresh endpoint could not answer; tokens are kept. */
+  | { kind: 'unavailable'; reason: string }
+
+export interface CoordinatorDeps {
+  store: TokenStore
+  /** One call to the refresh endpoint. */
+  refresh(tokens: Tokens): Promise<RefreshResult>
+  /** Runs `task` while holding the origin-wide refresh lock. */
+  lock<T>(task: () => Promise<T>): Promise<T>
+  /** Tells every tab; awaited before waiting requests are released. */
+  onRefreshed(): Promise<void> | void
+  onRejected(): Promise<void> | void
+}
+
+/**
+ * Owns the one refresh in flight. Every request that needs a refresh, or
+ * arrives while one runs, waits for the same one.
+ */
+export function createCoordinator({ store, refresh, lock, onRefreshed, onRejected }: CoordinatorDeps) {
+  let inFlight: Promise<Recovery> | null = null
+
+  async function end(): Promise<Recovery> {
+    await store.clear()
+    await onRejected()
+    return { kind: 'rejected' }
+  }
+
+  async function run(from: Tokens): Promise<Recovery> {
+    // Another worker version may have refreshed already: storage is the truth.
+    const stored = await store.reload()
+    if (!stored) return { kind: 'none' }
+    if (stored.accessToken !== from.accessToken) return { kind: 'retry', tokens: stored }
+    if (!stored.refreshToken) return end()
+    const generation = store.generation
+    const result = await refresh(stored).catch(
+      (error: unknown): RefreshResult => ({ kind: 'unavailable', reason: String(error) }),
+    )
+    if (store.generation !== generation) {
+      // The page set or cleared tokens meanwhile: those win.
+      const current = await store.read()
+      return current ? { kind: 'retry', tokens: current } : { kind: 'none' }
+    }
+    if (result.kind === 'rejected') return end()
+    if (result.kind === 'unavailable') return result
+    await store.write(result.tokens)
+    await onRefreshed()
+    return { kind: 'retry', tokens: result.tokens }
+  }
+
+  return {
+    /** The tokens to send a new request with, after any refresh in flight. */
+    async current(): Promise<Tokens | null> {
+      if (inFlight) await inFlight
+      return store.read()
+    },
+
+    /** Called with the access token a request was sent with when it got a 401. */
+    async recover(sentToken: string): Promise<Recovery> {
+      if (inFlight) return inFlight
+      const tokens = await store.read()
+      if (inFlight) return inFlight
+      if (!tokens) return { kind: 'none' }
+      // Sent with an older token than the current one: no refresh needed.
+      if (tokens.accessToken !== sentToken) return { kind: 'retry', tokens }
+      inFlight = lock(() => run(tokens))
+        .catch((error: unknown): Recovery => ({ kind: 'unavailable', reason: String(error) }))
+        .finally(() => {
+          inFlight = null
+        })
+      return inFlight
+    },
+  }
+}
+
+export type Coordinator = ReturnType<typeof createCoordinator>

@@ -1,0 +1,19 @@
+/**
+ * Every error the token proxy throws or rejects with. `name` is pinned so
+ * that `isTokenProxyError` works across realms (page, worker, iframe), where
+ * `instanceof` does not.
+ */
+export class TokenProxyError extends Error {
+  override name = 'TokenProxyError'
+}
+
+/** Invalid options or arguments, caught at the edge before anything runs. */
+export class TokenProxyOptionsError extends TokenProxyError {
+  override name = 'TokenProxyOptionsError'
+}
+
+const NAMES = new Set(['TokenProxyError', 'TokenProxyOptionsError'])
+
+export function isTokenProxyError(value: unknown): value is TokenProxyError {
+  return value instanceof Error && NAMES.has(value.name)
+}

@@ -1,0 +1,50 @@
+import { registerRoute } from 'workbox-routing'
+import type { HTTPMethod } from 'workbox-routing/utils/constants.js'
+import { createCoordinator } from './coordinator.js'
+import { TokenProxyError } from './errors.js'
+import { createMatcher } from './match.js'
+import { broadcast, listenForMessages } from './messages.js'
+import { normalizeOptions, type TokenProxyOptions } from './options.js'
+import { createRequestHandler } from './proxy.js'
+import { requestRefresh } from './refresh.js'
+import { createTokenStore } from './store.js'
+
+declare const self: ServiceWorkerGlobalScope
+
+/** Workbox routes one method at a time; the proxy handles all of these. */
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
+
+/** Name of the Web Lock held while refreshing, shared by every worker version of the origin. */
+export const REFRESH_LOCK = 'sw-token-proxy:refresh'
+
+let installed = false
+
+/**
+ * Installs the token proxy into the worker it runs in. Call it once, during
+ * the worker script's first evaluation (the browser only dispatches events to
+ * listeners added then). Throws a `TokenProxyOptionsError` for invalid
+ * options, before touching anything.
+ */
+export function installTokenProxy(options: TokenProxyOptions): void {
+  const origin = self.location.origin
+  const normalized = normalizeOptions(options, origin)
+  if (installed) {
+    throw new TokenProxyError('Failed to install the token proxy: `installTokenProxy` was already called in this worker.')
+  }
+  installed = true
+
+  const store = createTokenStore()
+  const coordinator = createCoordinator({
+    store,
+    refresh: (tokens) => requestRefresh(normalized, tokens),
+    lock: (task) => (self.navigator.locks ? self.navigator.locks.request(REFRESH_LOCK, task) : task()),
+    onRefreshed: () => broadcast({ type: 'REFRESHED' }),
+    onRejected: () => broadcast({ type: 'LOGOUT', reason: 'refresh-rejected' }),
+  })
+  const matches = createMatcher(normalized, origin)
+  const handler = createRequestHandler(coordinator)
+  for (const method of METHODS) {
+    registerRoute(({ url, request }) => matches(url, request), handler, method as HTTPMethod)
+  }
+  listenForMessages(store)
+}

@@ -1,0 +1,52 @@
+import type { TokenStore } from './coordinator.js'
+import { checkTokens, isPageMessage, PROTOCOL_VERSION, type PageMessage, type Unversioned, type WorkerMessage } from './protocol.js'
+
+declare const self: ServiceWorkerGlobalScope
+
+/** Sends a message to every window of the origin in the worker's scope, controlled or not. */
+export async function broadcast(message: Unversioned<WorkerMessage>): Promise<void> {
+  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true })
+  for (const client of windows) client.postMessage({ tokenProxy: PROTOCOL_VERSION, ...message })
+}
+
+function fromOwnWindow(source: ExtendableMessageEvent['source']): boolean {
+  return source instanceof WindowClient && new URL(source.url).origin === self.location.origin
+}
+
+async function handle(message: PageMessage, store: TokenStore): Promise<void> {
+  switch (message.type) {
+    case 'SET_TOKENS': {
+      const problem = checkTokens(message.tokens)
+      if (problem) throw new Error(problem)
+      const { accessToken, refreshToken, expiresAt } = message.tokens
+      await store.write({ accessToken, refreshToken, expiresAt })
+      return
+    }
+    case 'LOGOUT':
+      await store.clear()
+      await broadcast({ type: 'LOGOUT', reason: 'logout' })
+      return
+    case 'CLAIM':
+      await self.clients.claim()
+      return
+  }
+}
+
+/**
+ * Answers the page's messages. Only the documented messages from windows of
+ * this origin are read; anything else is ignored. Each answer goes back on
+ * the port the page sent, and never holds a token.
+ */
+export function listenForMessages(store: TokenStore): void {
+  self.addEventListener('message', (event) => {
+    if (!fromOwnWindow(event.source) || !isPageMessage(event.data)) return
+    const port = event.ports[0]
+    const reply = (message: Unversioned<WorkerMessage>) => port?.postMessage({ tokenProxy: PROTOCOL_VERSION, ...message })
+    event.waitUntil(
+      handle(event.data, store).then(
+        () => reply({ type: 'RESULT', ok: true }),
+        (error: unknown) => reply({ type: 'RESULT', ok: false, error: String((error as Error)?.message ?? error) }),
+      ),
+    )
+  })
+}

@@ -1,0 +1,128 @@
+import { TokenProxyOptionsError } from './errors.js'
+
+/** How the worker talks to the refresh endpoint. */
+export type RefreshProtocol = 'json'
+
+/** Options of the worker half, given to `installTokenProxy` or, for the standalone `sw.js`, in its URL. */
+export interface TokenProxyOptions {
+  /**
+   * Same-origin path prefix, or list of them, whose requests get the access
+   * token. Matched on a path-segment boundary: `/api/` matches `/api` and
+   * `/api/users`, never `/apix`.
+   */
+  apiPrefix: string | readonly string[]
+  /**
+   * The refresh endpoint, a same-origin path. It never gets a token injected
+   * and never triggers a refresh itself.
+   */
+  refreshUrl: string
+  /**
+   * The refresh protocol. `'json'`: POST `{"refreshToken": …}`, answered by
+   * JSON with `accessToken`, `access_token` or `token`, optionally a new
+   * `refreshToken`/`refresh_token` and `expiresIn`/`expires_in` (seconds).
+   * @default 'json'
+   */
+  refreshProtocol?: RefreshProtocol
+  /**
+   * How long the refresh endpoint may take, in milliseconds, before the
+   * refresh counts as unavailable (the session is kept).
+   * @default 10000
+   */
+  refreshTimeout?: number
+}
+
+/** Options after validation: what the rest of the worker trusts. */
+export interface NormalizedOptions {
+  /** Prefixes without their trailing slash: `/api/` becomes `/api`, `/` becomes ``. */
+  apiPrefixes: readonly string[]
+  /** Absolute URL of the refresh endpoint. */
+  refreshUrl: string
+  refreshProtocol: RefreshProtocol
+  refreshTimeout: number
+}
+
+const KEYS = ['apiPrefix', 'refreshUrl', 'refreshProtocol', 'refreshTimeout'] as const
+const PROTOCOLS: readonly string[] = ['json']
+
+function fail(option: string, expected: string, got: unknown): never {
+  throw new TokenProxyOptionsError(
+    `Failed to configure the token proxy: \`${option}\` must be ${expected}, got ${describe(got)}.`,
+  )
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? `'${value}'` : Array.isArray(value) ? 'an array' : String(value)
+}
+
+/** True for `/x…` paths that stay on the origin they are resolved against. */
+export function isSameOriginPath(value: unknown): value is string {
+  return typeof value === 'string' && /^\/(?![/\\])/.test(value) && !/[\s\\]/.test(value)
+}
+
+function prefix(value: unknown): string {
+  if (!isSameOriginPath(value) || /[?#]/.test(value)) {
+    fail('apiPrefix', "a same-origin path such as '/api/' (no query, no hash)", value)
+  }
+  return value.replace(/\/+$/, '')
+}
+
+/**
+ * Validates options once, at the edge, and returns the normalized form.
+ * Throws a `TokenProxyOptionsError` naming the option, the value and what is
+ * allowed.
+ */
+export function normalizeOptions(options: TokenProxyOptions, origin: string): NormalizedOptions {
+  if (typeof options !== 'object' || options === null) fail('options', 'an object', options)
+  for (const key of Object.keys(options)) {
+    if (!(KEYS as readonly string[]).includes(key)) {
+      throw new TokenProxyOptionsError(
+        `Failed to configure the token proxy: unknown option \`${key}\`; the options are ${KEYS.join(', ')}.`,
+      )
+    }
+  }
+  const { apiPrefix, refreshUrl, refreshProtocol = 'json', refreshTimeout = 10_000 } = options
+  const list: readonly unknown[] = Array.isArray(apiPrefix) ? apiPrefix : [apiPrefix]
+  if (list.length === 0) fail('apiPrefix', 'a path or a non-empty list of paths', apiPrefix)
+  if (!isSameOriginPath(refreshUrl)) {
+    fail('refreshUrl', "a same-origin path such as '/api/auth/refresh'", refreshUrl)
+  }
+  if (!PROTOCOLS.includes(refreshProtocol)) {
+    fail('refreshProtocol', PROTOCOLS.map((p) => `'${p}'`).join(' or '), refreshProtocol)
+  }
+  if (!Number.isInteger(refreshTimeout) || refreshTimeout <= 0) {
+    fail('refreshTimeout', 'a whole number of milliseconds above 0', refreshTimeout)
+  }
+  return {
+    apiPrefixes: list.map(prefix),
+    refreshUrl: new URL(refreshUrl, origin).href,
+    refreshProtocol,
+    refreshTimeout,
+  }
+}
+
+/**
+ * Writes options as the query string of the standalone worker's URL:
+ * `apiPrefix=/api/&refreshUrl=/api/auth/refresh`. Lists repeat the key.
+ */
+export function optionsToQuery(options: TokenProxyOptions): string {
+  const query = new URLSearchParams()
+  for (const key of KEYS) {
+    const value = options[key]
+    for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
+      query.append(key, String(item))
+    }
+  }
+  return query.toString()
+}
+
+/** Reads options back from the standalone worker's query string. */
+export function optionsFromQuery(search: string): TokenProxyOptions {
+  const query = new URLSearchParams(search)
+  const options: Record<string, unknown> = {}
+  for (const key of new Set(query.keys())) {
+    const values = query.getAll(key)
+    options[key] =
+      key === 'apiPrefix' ? values : key === 'refreshTimeout' ? Number(values[0]) : values[0]
+  }
+  return options as unknown as TokenProxyOptions
+}

@@ -1,0 +1,47 @@
+import type { Coordinator } from './coordinator.js'
+
+const BODYLESS = new Set(['GET', 'HEAD'])
+
+/** Header set on responses the worker makes itself, so pages can tell them from the server's. */
+export const PROXY_HEADER = 'X-Token-Proxy'
+
+/**
+ * What a request gets when its token expired and the refresh endpoint could
+ * not be reached: a 503 the page can tell apart from an auth failure. The
+ * session is kept; the next request tries the refresh again.
+ */
+export function refreshUnavailable(reason: string): Response {
+  return new Response(JSON.stringify({ error: 'token_refresh_unavailable', reason }), {
+    status: 503,
+    headers: { 'Content-Type': 'application/json', [PROXY_HEADER]: 'refresh-unavailable' },
+  })
+}
+
+/**
+ * Handles one matched request: send it with the current token; on a 401,
+ * recover (wait for the shared refresh, or take a newer token) and replay it
+ * once, byte for byte. Whatever the replay gets goes to the page.
+ */
+export function createRequestHandler(coordinator: Coordinator) {
+  return async ({ request }: { request: Request }): Promise<Response> => {
+    // `fetch` consumes a body: keep the bytes so the request can be sent twice.
+    const body = BODYLESS.has(request.method) ? undefined : await request.arrayBuffer()
+    const send = (token?: string): Promise<Response> => {
+      const headers = new Headers(request.headers)
+      if (token) headers.set('Authorization', `Bearer ${token}`)
+      // Everything else (method, credentials, redirect, cache, signal…) is copied from the original.
+      return fetch(new Request(request, { headers, body }))
+    }
+
+    const tokens = await coordinator.current()
+    // Logged out: the request goes as the page wrote it, and so does its answer.
+    if (!tokens) return send()
+    const first = await send(tokens.accessToken)
+    if (first.status !== 401) return first
+
+    const next = await coordinator.recover(tokens.accessToken)
+    if (next.kind === 'retry') return send(next.tokens.accessToken)
+    if (next.kind === 'unavailable') return refreshUnavailable(next.reason)
+    return first
+  }
+}

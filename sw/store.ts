@@ -1,0 +1,69 @@
+import { createStore, del, get, set } from 'idb-keyval'
+import type { TokenStore } from './coordinator.js'
+import type { Tokens } from './protocol.js'
+
+/** The IndexedDB database and object store the worker keeps tokens in. */
+export const DB_NAME = 'sw-token-proxy'
+export const STORE_NAME = 'tokens'
+const KEY = 'tokens'
+
+/**
+ * Tokens in IndexedDB (the truth, survives the worker being stopped) with a
+ * memory copy so the hot path does not open IndexedDB per request. Only this
+ * worker writes them, so the copy is current; `reload` re-reads storage for
+ * the case of another worker version writing. If IndexedDB fails, the worker
+ * goes on from memory for the rest of its life and says so once.
+ */
+export function createTokenStore(): TokenStore {
+  const db = createStore(DB_NAME, STORE_NAME)
+  let memory: Tokens | null | undefined
+  let generation = 0
+  let warned = false
+
+  async function safely<T>(action: () => Promise<T>, fallback: T): Promise<T> {
+    try {
+      return await action()
+    } catch (error) {
+      if (!warned) {
+        warned = true
+        console.warn('sw-token-proxy: IndexedDB failed, keeping tokens in memory only.', error)
+      }
+      return fallback
+    }
+  }
+
+  async function load(): Promise<Tokens | null> {
+    return (await safely(() => get<Tokens>(KEY, db), memory)) ?? null
+  }
+
+  return {
+    get generation() {
+      return generation
+    },
+    async read() {
+      if (memory === undefined) {
+        const stored = await load()
+        // A write or clear that landed while we read wins.
+        if (memory === undefined) memory = stored
+      }
+      return memory
+    },
+    async reload() {
+      const before = generation
+      const stored = await load()
+      if (generation === before) memory = stored
+      return memory ?? null
+    },
+    async write(tokens) {
+      const mine = ++generation
+      await safely(() => set(KEY, tokens, db), undefined)
+      // Memory follows storage, and only if nothing was written or cleared since.
+      if (generation === mine) memory = tokens
+    },
+    async clear() {
+      generation++
+      memory = null
+      await safely(() => del(KEY, db), undefined)
+    },
+  }
+}

@@ -1,0 +1,42 @@
+import type { Tokens } from './protocol.js'
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined
+}
+
+/** The `exp` claim of a JWT in epoch milliseconds, read without verifying anything. */
+export function jwtExpiry(token: string): number | undefined {
+  const payload = token.split('.')[1]
+  if (token.split('.').length !== 3 || !payload) return undefined
+  try {
+    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'))
+    const exp = (JSON.parse(json) as { exp?: unknown }).exp
+    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Reads the tokens out of a refresh (or login) response body. Accepts
+ * `accessToken`, `access_token` or `token`; keeps the previous refresh token
+ * when the server does not rotate it. Returns `undefined` when the body holds
+ * no access token.
+ */
+export function parseTokenResponse(body: unknown, previous: Tokens | null, now: number): Tokens | undefined {
+  if (typeof body !== 'object' || body === null) return undefined
+  const b = body as Record<string, unknown>
+  const accessToken = text(b.accessToken) ?? text(b.access_token) ?? text(b.token)
+  if (!accessToken) return undefined
+  const refreshToken = text(b.refreshToken) ?? text(b.refresh_token) ?? previous?.refreshToken
+  const raw = b.expiresIn ?? b.expires_in
+  const expiresIn = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw
+  const expiresAt =
+    typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn > 0
+      ? now + expiresIn * 1000
+      : jwtExpiry(accessToken)
+  const tokens: Tokens = { accessToken }
+  if (refreshToken) tokens.refreshToken = refreshToken
+  if (expiresAt !== undefined) tokens.expiresAt = expiresAt
+  return tokens
+}
