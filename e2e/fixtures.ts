@@ -40,3 +40,38 @@ export const test = base.extend<Fixtures>({
 /** The `Authorization` headers the server received on `path`, in order. */
 export const authorizations = (server: DemoServer, path: string) =>
   server.requestsTo(path).map((r) => r.authorization)
+
+/**
+ * Stops every service worker of the browser, as Chrome does to an idle one,
+ * and resolves once one reported itself stopped.
+ */
+export async function stopWorkers(page: Page): Promise<void> {
+  const cdp = await page.context().newCDPSession(page)
+  await cdp.send('ServiceWorker.enable')
+  const stopped = new Promise<void>((resolve) => {
+    cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
+      if (versions.some((v) => v.runningStatus === 'stopped')) resolve()
+    })
+  })
+  await cdp.send('ServiceWorker.stopAllWorkers')
+  await stopped
+  await cdp.detach()
+}
+
+/** Reads the tokens the worker persisted, straight from IndexedDB (any same-origin script can). */
+export function storedTokens(page: Page): Promise<unknown> {
+  return page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('sw-token-proxy')
+        open.onerror = () => reject(open.error)
+        open.onsuccess = () => {
+          const db = open.result
+          if (!db.objectStoreNames.contains('tokens')) return resolve(undefined)
+          const get = db.transaction('tokens').objectStore('tokens').get('tokens')
+          get.onsuccess = () => resolve(get.result)
+          get.onerror = () => reject(get.error)
+        }
+      }),
+  )
+}

@@ -12,7 +12,9 @@ declare global {
 const state = document.getElementById('state')!
 window.tokenProxyEvents = []
 try {
-  window.tokenProxy = await register()
+  // `?stay` keeps the page on LOGOUT (it records the event instead), for tests that watch requests settle.
+  const stay = new URLSearchParams(location.search).has('stay')
+  window.tokenProxy = await register(stay ? { onLogout: () => {} } : {})
   window.tokenProxy.on('refresh', () => window.tokenProxyEvents.push({ type: 'refresh' }))
   window.tokenProxy.on('logout', ({ reason }) => window.tokenProxyEvents.push({ type: 'logout', reason }))
   state.textContent = 'ready'

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, resolve } from 'node:path'
 import { AuthService } from './auth.js'
@@ -23,6 +23,7 @@ export interface RequestRecord {
   /** SHA-256 (hex) of the request body, `''` when there was none. */
   bodySha256: string
   contentType: string | null
+  headers: IncomingHttpHeaders
 }
 
 /** Switches that make the server misbehave on purpose, for tests and the demo. */
@@ -39,6 +40,8 @@ export interface DemoServer {
   auth: AuthService
   faults: Faults
   requests: RequestRecord[]
+  /** Paths of requests as they arrive, before they are answered. */
+  arrivals: string[]
   /** Records for one path (query string left out). */
   requestsTo(path: string): RequestRecord[]
   close(): Promise<void>
@@ -80,6 +83,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   const auth = new AuthService(options.accessTtlMs ?? 10_000)
   const faults: Faults = { refreshDelayMs: 0, rejectAllTokens: false }
   const requests: RequestRecord[] = []
+  const arrivals: string[] = []
 
   async function route(req: IncomingMessage, res: ServerResponse, body: Buffer, url: URL): Promise<number> {
     const json = (status: number, value: unknown, headers: Record<string, string> = {}) => {
@@ -155,6 +159,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    arrivals.push(url.pathname)
     readBody(req)
       .then(async (body) => {
         const status = await route(req, res, body, url)
@@ -165,6 +170,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
           status,
           bodySha256: body.length ? createHash('sha256').update(body).digest('hex') : '',
           contentType: req.headers['content-type'] ?? null,
+          headers: req.headers,
         })
       })
       .catch((error: unknown) => {
@@ -182,6 +188,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     auth,
     faults,
     requests,
+    arrivals,
     requestsTo: (path) => requests.filter((r) => r.path === path),
     close: () =>
       new Promise((done) => {
