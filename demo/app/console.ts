@@ -6,11 +6,14 @@ declare global {
     tokenProxy: TokenProxy
     /** Every proxy event this page saw, in order. */
     tokenProxyEvents: { type: string; reason?: string }[]
+    /** Whether a worker controlled the page before `registerTokenProxy` ran. */
+    controlledAtStart: boolean
   }
 }
 
 const state = document.getElementById('state')!
 window.tokenProxyEvents = []
+window.controlledAtStart = navigator.serviceWorker.controller !== null
 try {
   // `?stay` keeps the page on LOGOUT (it records the event instead), for tests that watch requests settle.
   const stay = new URLSearchParams(location.search).has('stay')
