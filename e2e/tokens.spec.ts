@@ -1,0 +1,77 @@
+import { expect, storedTokens, test } from './fixtures.js'
+
+test.describe('setTokens and logout', () => {
+  test('the worker uses tokens from setTokens at once, and the newest wins', async ({ page, server, openConsole, login }) => {
+    await openConsole()
+    await login(page)
+    const { accessToken: second } = await login(page)
+    expect(await page.evaluate(async () => (await fetch('/api/me')).status)).toBe(200)
+    expect(server.requestsTo('/api/me').map((r) => r.authorization)).toEqual([`Bearer ${second}`])
+    expect(await storedTokens(page)).toMatchObject({ accessToken: second })
+  })
+
+  test('setTokens rejects what is not a token set, naming the field', async ({ page, openConsole }) => {
+    await openConsole()
+    const errors = await page.evaluate(async () => {
+      const attempts: unknown[] = [{}, { accessToken: '' }, { accessToken: 'a', refreshToken: 7 }, { accessToken: 'a', expiresAt: 'soon' }]
+      const out: string[] = []
+      for (const tokens of attempts) {
+        await window.tokenProxy.setTokens(tokens as never).then(
+          () => out.push('accepted'),
+          (error: Error) => out.push(`${error.name}: ${error.message}`),
+        )
+      }
+      return out
+    })
+    expect(errors).toEqual([
+      'TokenProxyOptionsError: Failed to set the tokens: `accessToken` must be a non-empty string.',
+      'TokenProxyOptionsError: Failed to set the tokens: `accessToken` must be a non-empty string.',
+      'TokenProxyOptionsError: Failed to set the tokens: `refreshToken` must be a non-empty string when given.',
+      'TokenProxyOptionsError: Failed to set the tokens: `expiresAt` must be epoch milliseconds when given.',
+    ])
+  })
+
+  test('logout() clears the tokens and sends every tab to the login page', async ({ page, context, server, openConsole, login }) => {
+    await page.goto(`${server.url}/console?stay`)
+    await expect(page.locator('#state')).toHaveAttribute('data-ready', 'true')
+    const other = await openConsole(await context.newPage())
+    await login(page)
+    await page.evaluate(() => window.tokenProxy.logout())
+    await expect(other).toHaveURL(`${server.url}/login?next=%2Fconsole`)
+    expect(await page.evaluate(() => window.tokenProxyEvents)).toEqual([{ type: 'logout', reason: 'logout' }])
+    expect(await storedTokens(page)).toBeUndefined()
+    expect(await page.evaluate(async () => (await fetch('/api/me')).status)).toBe(401)
+    expect(server.requestsTo('/api/me').map((r) => r.authorization)).toEqual([null])
+  })
+
+  test('registerTokenProxy rejects invalid options before registering anything', async ({ page, server }) => {
+    await page.goto(`${server.url}/console?manual`)
+    const errors = await page.evaluate(async () => {
+      const attempts = [
+        { workerUrl: '' },
+        { workerUrl: '/sw.js', loginPath: 'https://evil.example/login' },
+        { workerUrl: '/sw.js', loginPath: '//evil.example' },
+        { workerUrl: '/sw.js', worker: { apiPrefix: '/api/', refreshUrl: 'https://x' } },
+        { workerUrl: '/sw.js', worker: { apiPrefix: [], refreshUrl: '/r' } },
+        { workerUrl: '/sw.js', worker: { apiPrefix: '/api/', refreshUrl: '/r', refreshUrI: '/typo' } },
+      ]
+      const out: string[] = []
+      for (const options of attempts) {
+        await window.registerTokenProxy(options as never).then(
+          () => out.push('registered'),
+          (error: Error) => out.push(`${error.name}: ${error.message}`),
+        )
+      }
+      return { out, registrations: (await navigator.serviceWorker.getRegistrations()).length }
+    })
+    expect(errors.out).toEqual([
+      "TokenProxyOptionsError: Failed to register the token proxy: `workerUrl` must be a script URL such as '/sw.js' (without a query when `worker` is given), got ''.",
+      "TokenProxyOptionsError: Failed to register the token proxy: `loginPath` must be a same-origin path such as '/login', got 'https://evil.example/login'.",
+      "TokenProxyOptionsError: Failed to register the token proxy: `loginPath` must be a same-origin path such as '/login', got '//evil.example'.",
+      "TokenProxyOptionsError: Failed to configure the token proxy: `refreshUrl` must be a same-origin path such as '/api/auth/refresh', got 'https://x'.",
+      'TokenProxyOptionsError: Failed to configure the token proxy: `apiPrefix` must be a path or a non-empty list of paths, got an array.',
+      'TokenProxyOptionsError: Failed to configure the token proxy: unknown option `refreshUrI`; the options are apiPrefix, refreshUrl, refreshProtocol, refreshTimeout.',
+    ])
+    expect(errors.registrations).toBe(0)
+  })
+})
