@@ -41,7 +41,8 @@ export interface CoordinatorDeps {
  * arrives while one runs, waits for the same one.
  */
 export function createCoordinator({ store, refresh, lock, onRefreshed, onRejected }: CoordinatorDeps) {
-  let inFlight: Promise<Recovery> | null = null
+  /** The one refresh in flight, and the access token it replaces. */
+  let inFlight: { from: string; result: Promise<Recovery> } | null = null
 
   async function end(): Promise<Recovery> {
     await store.clear()
@@ -59,39 +60,53 @@ export function createCoordinator({ store, refresh, lock, onRefreshed, onRejecte
     const result = await refresh(stored).catch(
       (error: unknown): RefreshResult => ({ kind: 'unavailable', reason: String(error) }),
     )
-    if (store.generation !== generation) {
-      // The page set or cleared tokens meanwhile: those win.
-      const current = await store.read()
-      return current ? { kind: 'retry', tokens: current } : { kind: 'none' }
-    }
+    // The page set or cleared tokens meanwhile: those win.
+    if (store.generation !== generation) return latest()
     if (result.kind === 'rejected') return end()
     if (result.kind === 'unavailable') return result
-    await store.write(result.tokens)
+    const written = store.write(result.tokens)
+    const ours = store.generation
+    await written
     await onRefreshed()
-    return { kind: 'retry', tokens: result.tokens }
+    // The page may have set tokens while ours were written: the newest win.
+    return store.generation === ours ? { kind: 'retry', tokens: result.tokens } : latest()
+  }
+
+  async function latest(): Promise<Recovery> {
+    const current = await store.read()
+    return current ? { kind: 'retry', tokens: current } : { kind: 'none' }
   }
 
   return {
     /** The tokens to send a new request with, after any refresh in flight. */
     async current(): Promise<Tokens | null> {
-      if (inFlight) await inFlight
+      while (inFlight) await inFlight.result
       return store.read()
     },
 
     /** Called with the access token a request was sent with when it got a 401. */
     async recover(sentToken: string): Promise<Recovery> {
-      if (inFlight) return inFlight
-      const tokens = await store.read()
-      if (inFlight) return inFlight
-      if (!tokens) return { kind: 'none' }
-      // Sent with an older token than the current one: no refresh needed.
-      if (tokens.accessToken !== sentToken) return { kind: 'retry', tokens }
-      inFlight = lock(() => run(tokens))
-        .catch((error: unknown): Recovery => ({ kind: 'unavailable', reason: String(error) }))
-        .finally(() => {
-          inFlight = null
-        })
-      return inFlight
+      for (;;) {
+        if (inFlight) {
+          // The refresh of this very token: share its outcome.
+          if (inFlight.from === sentToken) return inFlight.result
+          // Another token is being refreshed: decide once it is done.
+          await inFlight.result
+          continue
+        }
+        const tokens = await store.read()
+        if (inFlight) continue
+        if (!tokens) return { kind: 'none' }
+        // Sent with an older token than the current one: no refresh needed.
+        if (tokens.accessToken !== sentToken) return { kind: 'retry', tokens }
+        const result = lock(() => run(tokens))
+          .catch((error: unknown): Recovery => ({ kind: 'unavailable', reason: String(error) }))
+          .finally(() => {
+            inFlight = null
+          })
+        inFlight = { from: tokens.accessToken, result }
+        return result
+      }
     },
   }
 }

@@ -63,7 +63,8 @@ function prefix(value: unknown): string {
   if (!isSameOriginPath(value) || /[?#]/.test(value)) {
     fail('apiPrefix', "a same-origin path such as '/api/' (no query, no hash)", value)
   }
-  return value.replace(/\/+$/, '')
+  // Compared with `URL.pathname`, so normalized the same way (percent-encoding, dot segments).
+  return new URL(value, 'http://x').pathname.replace(/\/+$/, '')
 }
 
 /**

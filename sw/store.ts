@@ -9,10 +9,12 @@ const KEY = 'tokens'
 
 /**
  * Tokens in IndexedDB (the truth, survives the worker being stopped) with a
- * memory copy so the hot path does not open IndexedDB per request. Only this
- * worker writes them, so the copy is current; `reload` re-reads storage for
- * the case of another worker version writing. If IndexedDB fails, the worker
- * goes on from memory for the rest of its life and says so once.
+ * memory copy so the hot path does not open IndexedDB per request. Memory
+ * changes first, so every later read in this worker sees the newest tokens;
+ * `write` resolves once they are durable, and the coordinator releases no
+ * waiting request before that. `reload` re-reads storage for the case of
+ * another worker version writing. If IndexedDB fails, the worker goes on from
+ * memory for the rest of its life and says so once.
  */
 export function createTokenStore(): TokenStore {
   const db = createStore(DB_NAME, STORE_NAME)
@@ -55,10 +57,9 @@ export function createTokenStore(): TokenStore {
       return memory ?? null
     },
     async write(tokens) {
-      const mine = ++generation
+      generation++
+      memory = tokens
       await safely(() => set(KEY, tokens, db), undefined)
-      // Memory follows storage, and only if nothing was written or cleared since.
-      if (generation === mine) memory = tokens
     },
     async clear() {
       generation++

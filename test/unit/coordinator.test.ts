@@ -1,0 +1,642 @@
+import fc from 'fast-check'
+import { describe, expect, it, vi } from 'vitest'
+import { createCoordinator, type Recovery, type TokenStore } from '../../sw/coordinator.js'
+import type { Tokens } from '../../sw/protocol.js'
+import type { RefreshResult } from '../../sw/refresh.js'
+
+interface Deferred<T> {
+  promise: Promise<T>
+  resolve(value: T): void
+  reject(error: unknown): void
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void
+  let reject!: (error: unknown) => void
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res
+    reject = rej
+  })
+  return { promise, resolve, reject }
+}
+
+/** Lets every pending microtask and zero-delay timer run. */
+function settle(ms = 0): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/**
+ * In-memory TokenStore. `memory` is what `read` returns, `storage` what
+ * `reload` returns (another worker version may write storage behind our back).
+ */
+class FakeStore implements TokenStore {
+  generation = 0
+  memory: Tokens | null
+  storage: Tokens | null
+  writes: Tokens[] = []
+  clears = 0
+
+  constructor(
+    initial: Tokens | null,
+    private readonly events: string[],
+    private readonly writeDelay = 0,
+  ) {
+    this.memory = initial
+    this.storage = initial
+  }
+
+  async read(): Promise<Tokens | null> {
+    await Promise.resolve()
+    return this.memory
+  }
+
+  async reload(): Promise<Tokens | null> {
+    await Promise.resolve()
+    this.memory = this.storage
+    return this.storage
+  }
+
+  async write(tokens: Tokens): Promise<void> {
+    // Like the real store: memory at once, storage once durable.
+    this.generation++
+    this.memory = tokens
+    this.events.push(`write:start ${tokens.accessToken}`)
+    await settle(this.writeDelay)
+    this.storage = tokens
+    this.writes.push(tokens)
+    this.events.push(`write:done ${tokens.accessToken}`)
+  }
+
+  async clear(): Promise<void> {
+    this.generation++
+    this.memory = null
+    this.storage = null
+    this.clears++
+    this.events.push('clear')
+    await Promise.resolve()
+  }
+}
+
+const T1: Tokens = { accessToken: 'a1', refreshToken: 'r1', expiresAt: 1000 }
+const T2: Tokens = { accessToken: 'a2', refreshToken: 'r2', expiresAt: 2000 }
+const PAGE: Tokens = { accessToken: 'page', refreshToken: 'page-r' }
+
+function setup(initial: Tokens | null = T1, writeDelay = 0, onRefreshedGate: Promise<void> = Promise.resolve()) {
+  const events: string[] = []
+  const store = new FakeStore(initial, events, writeDelay)
+  const calls: Array<{ tokens: Tokens; result: Deferred<RefreshResult> }> = []
+  const refresh = vi.fn((tokens: Tokens): Promise<RefreshResult> => {
+    const result = deferred<RefreshResult>()
+    calls.push({ tokens, result })
+    events.push(`refresh ${tokens.accessToken}`)
+    return result.promise
+  })
+  let lockCalls = 0
+  let held = false
+  const lock = async <T,>(task: () => Promise<T>): Promise<T> => {
+    lockCalls++
+    events.push('lock:acquire')
+    held = true
+    try {
+      return await task()
+    } finally {
+      held = false
+      events.push('lock:release')
+    }
+  }
+  const onRefreshed = vi.fn(async () => {
+    events.push('onRefreshed')
+    await onRefreshedGate
+    await settle()
+  })
+  const onRejected = vi.fn(async () => {
+    events.push('onRejected')
+    await settle()
+  })
+  const coordinator = createCoordinator({ store, refresh, lock, onRefreshed, onRejected })
+  /** The nth refresh call; fails the test if it was not made. */
+  const call = (n: number) => {
+    const c = calls[n]
+    if (!c) throw new Error(`refresh call #${n} was not made (made ${calls.length})`)
+    return c
+  }
+  const recover = (sent: string, label = sent): Promise<Recovery> =>
+    coordinator.recover(sent).then((r) => {
+      events.push(`recover:resolved ${label}`)
+      return r
+    })
+  return {
+    events,
+    store,
+    refresh,
+    calls,
+    call,
+    lock,
+    lockCalls: () => lockCalls,
+    isHeld: () => held,
+    onRefreshed,
+    onRejected,
+    coordinator,
+    recover,
+  }
+}
+
+describe('B3 one refresh', () => {
+  it('N concurrent recover() calls with the same token make exactly one refresh and all retry with the new tokens', async () => {
+    const t = setup()
+    const waiting = Array.from({ length: 5 }, (_, i) => t.recover('a1', `#${i}`))
+    await settle()
+    expect(t.refresh).toHaveBeenCalledTimes(1)
+    expect(t.call(0).tokens).toStrictEqual(T1)
+    t.call(0).result.resolve({ kind: 'ok', tokens: T2 })
+    const results = await Promise.all(waiting)
+    expect(results).toStrictEqual(Array.from({ length: 5 }, () => ({ kind: 'retry', tokens: T2 })))
+    expect(t.refresh).toHaveBeenCalledTimes(1)
+    expect(t.lockCalls()).toBe(1)
+    expect(t.store.writes).toStrictEqual([T2])
+    expect(t.store.memory).toStrictEqual(T2)
+    expect(t.onRefreshed).toHaveBeenCalledTimes(1)
+    expect(t.onRejected).not.toHaveBeenCalled()
+  })
+
+  it('requests that get their 401 while the refresh runs join it', async () => {
+    const t = setup()
+    const first = t.recover('a1')
+    await settle()
+    expect(t.refresh).toHaveBeenCalledTimes(1)
+    const late = [t.recover('a1'), t.recover('a1')]
+    await settle()
+    expect(t.refresh).toHaveBeenCalledTimes(1)
+    t.call(0).result.resolve({ kind: 'ok', tokens: T2 })
+    expect(await Promise.all([first, ...late])).toStrictEqual([
+      { kind: 'retry', tokens: T2 },
+      { kind: 'retry', tokens: T2 },
+      { kind: 'retry', tokens: T2 },
+    ])
+    expect(t.refresh).toHaveBeenCalledTimes(1)
+  })
+
+  it('a 401 with the refreshed token after the refresh ended starts a new refresh', async () => {
+    const t = setup()
+    const first = t.recover('a1')
+    await settle()
+    t.call(0).result.resolve({ kind: 'ok', tokens: T2 })
+    await first
+    const second = t.recover('a2')
+    await settle()
+    expect(t.refresh).toHaveBeenCalledTimes(2)
+    expect(t.call(1).tokens).toStrictEqual(T2)
+    const T3: Tokens = { accessToken: 'a3', refreshToken: 'r3' }
+    t.call(1).result.resolve({ kind: 'ok', tokens: T3 })
+    expect(await second).toStrictEqual({ kind: 'retry', tokens: T3 })
+    expect(t.lockCalls()).toBe(2)
+  })
+
+  it('runs the refresh while holding the lock, once per refresh', async () => {
+    const t = setup()
+    const waiting = [t.recover('a1'), t.recover('a1'), t.recover('a1')]
+    await settle()
+    expect(t.isHeld()).toBe(true)
+    expect(t.lockCalls()).toBe(1)
+    t.call(0).result.resolve({ kind: 'ok', tokens: T2 })
+    await Promise.all(waiting)
+    expect(t.isHeld()).toBe(false)
+    expect(t.events.indexOf('lock:acquire')).toBeLessThan(t.events.indexOf('refresh a1'))
+    expect(t.events.indexOf('write:done a2')).toBeLessThan(t.events.indexOf('lock:release'))
+    expect(t.events.filter((e) => e === 'lock:acquire')).toHaveLength(1)
+  })
+})
+
+describe('B4 stale 401', () => {
+  it('a recover() with an older token than the stored one retries with the stored tokens, no refresh', async () => {
+    const t = setup(T2)
+    expect(await t.coordinator.recover('a1')).toStrictEqual({ kind: 'retry', tokens: T2 })
+    expect(t.refresh).not.toHaveBeenCalled()
+    expect(t.lockCalls()).toBe(0)
+  })
+
+  it('another worker version refreshed already (storage is newer than memory): retry with storage, no refresh', async () => {
+    const t = setup(T1)
+    t.store.storage = T2
+    expect(await t.coordinator.recover('a1')).toStrictEqual({ kind: 'retry', tokens: T2 })
+    expect(t.refresh).not.toHaveBeenCalled()
+    expect(t.lockCalls()).toBe(1)
+    expect(t.store.writes).toStrictEqual([])
+  })
+})
+
+describe('current()', () => {
+  it('returns the stored tokens when nothing is in flight', async () => {
+    const t = setup()
+    expect(await t.coordinator.current()).toStrictEqual(T1)
+  })
+
+  it('returns null when there are no tokens', async () => {
+    const t = setup(null)
+    expect(await t.coordinator.current()).toBeNull()
+  })
+
+  it('waits for an in-flight refresh and returns the new tokens', async () => {
+    const t = setup()
+    const recovering = t.recover('a1')
+    await settle()
+    let done = false
+    const current = t.coordinator.current().then((tokens) => {
+      done = true
+      return tokens
+    })
+    await settle()
+    expect(done).toBe(false)
+    t.call(0).result.resolve({ kind: 'ok', tokens: T2 })
+    expect(await current).toStrictEqual(T2)
+    await recovering
+  })
+
+  it('returns null after a rejected refresh', async () => {
+    const t = setup()
+    const recovering = t.recover('a1')
+    await settle()
+    const current = t.coordinator.current()
+    t.call(0).result.resolve({ kind: 'rejected' })
+    expect(await current).toBeNull()
+    expect(await recovering).toStrictEqual({ kind: 'rejected' })
+  })
+})
+
+describe('B9 durable before release', () => {
+  it('the new tokens are written (and tabs told) before any waiting request is released', async () => {
+    const t = setup(T1, 15)
+    const waiting = [t.recover('a1', 'x'), t.recover('a1', 'y'), t.recover('a1', 'z')]
+    await settle()
+    t.call(0).result.resolve({ kind: 'ok', tokens: T2 })
+    await Promise.all(waiting)
+    expect(t.events).toStrictEqual([
+      'lock:acquire',
+      'refresh a1',
+      'write:start a2',
+      'write:done a2',
+      'onRefreshed',
+      'lock:release',
+      'recover:resolved x',
+      'recover:resolved y',
+      'recover:resolved z',
+    ])
+  })
+})
+
+describe('B7 refresh rejected', () => {
+  it('clears the store, calls onRejected once and gives every waiter rejected', async () => {
+    const t = setup()
+    const waiting = Array.from({ length: 4 }, () => t.recover('a1'))
+    await settle()
+    t.call(0).result.resolve({ kind: 'rejected' })
+    expect(await Promise.all(waiting)).toStrictEqual(Array.from({ length: 4 }, () => ({ kind: 'rejected' })))
+    expect(t.store.memory).toBeNull()
+    expect(t.store.storage).toBeNull()
+    expect(t.store.clears).toBe(1)
+    expect(t.onRejected).toHaveBeenCalledTimes(1)
+    expect(t.onRefreshed).not.toHaveBeenCalled()
+    expect(t.store.writes).toStrictEqual([])
+    expect(t.events.indexOf('clear')).toBeLessThan(t.events.indexOf('onRejected'))
+    expect(t.events.indexOf('onRejected')).toBeLessThan(t.events.findIndex((e) => e.startsWith('recover:resolved')))
+  })
+
+  it('after the session ended, a later 401 finds no tokens and does not refresh', async () => {
+    const t = setup()
+    const first = t.recover('a1')
+    await settle()
+    t.call(0).result.resolve({ kind: 'rejected' })
+    await first
+    expect(await t.coordinator.recover('a1')).toStrictEqual({ kind: 'none' })
+    expect(t.refresh).toHaveBeenCalledTimes(1)
+    expect(t.onRejected).toHaveBeenCalledTimes(1)
+  })
+
+  it('no refresh token: rejected without calling refresh', async () => {
+    const t = setup({ accessToken: 'a1' })
+    const results = await Promise.all([t.coordinator.recover('a1'), t.coordinator.recover('a1')])
+    expect(results).toStrictEqual([{ kind: 'rejected' }, { kind: 'rejected' }])
+    expect(t.refresh).not.toHaveBeenCalled()
+    expect(t.store.memory).toBeNull()
+    expect(t.onRejected).toHaveBeenCalledTimes(1)
+  })
+
+  it('no tokens at all: none, without taking the lock', async () => {
+    const t = setup(null)
+    expect(await t.coordinator.recover('a1')).toStrictEqual({ kind: 'none' })
+    expect(t.refresh).not.toHaveBeenCalled()
+    expect(t.lockCalls()).toBe(0)
+    expect(t.onRejected).not.toHaveBeenCalled()
+  })
+})
+
+describe('B8 refresh unavailable', () => {
+  it('keeps the tokens, does not log out, gives every waiter unavailable, and the next 401 tries again', async () => {
+    const t = setup()
+    const waiting = Array.from({ length: 3 }, () => t.recover('a1'))
+    await settle()
+    t.call(0).result.resolve({ kind: 'unavailable', reason: 'status 503' })
+    expect(await Promise.all(waiting)).toStrictEqual(
+      Array.from({ length: 3 }, () => ({ kind: 'unavailable', reason: 'status 503' })),
+    )
+    expect(t.store.memory).toStrictEqual(T1)
+    expect(t.store.storage).toStrictEqual(T1)
+    expect(t.store.writes).toStrictEqual([])
+    expect(t.store.clears).toBe(0)
+    expect(t.onRejected).not.toHaveBeenCalled()
+    expect(t.onRefreshed).not.toHaveBeenCalled()
+
+    const again = t.recover('a1')
+    await settle()
+    expect(t.refresh).toHaveBeenCalledTimes(2)
+    expect(t.lockCalls()).toBe(2)
+    t.call(1).result.resolve({ kind: 'ok', tokens: T2 })
+    expect(await again).toStrictEqual({ kind: 'retry', tokens: T2 })
+  })
+
+  it('a refresh that rejects is unavailable, and the next 401 tries again', async () => {
+    const t = setup()
+    const waiting = [t.recover('a1'), t.recover('a1')]
+    await settle()
+    t.call(0).result.reject(new Error('boom'))
+    expect(await Promise.all(waiting)).toStrictEqual([
+      { kind: 'unavailable', reason: 'Error: boom' },
+      { kind: 'unavailable', reason: 'Error: boom' },
+    ])
+    expect(t.store.memory).toStrictEqual(T1)
+    expect(t.onRejected).not.toHaveBeenCalled()
+    const again = t.recover('a1')
+    await settle()
+    expect(t.refresh).toHaveBeenCalledTimes(2)
+    t.call(1).result.resolve({ kind: 'unavailable', reason: 'timeout' })
+    expect(await again).toStrictEqual({ kind: 'unavailable', reason: 'timeout' })
+  })
+
+  it('a refresh that throws synchronously is unavailable and does not leave a refresh stuck in flight', async () => {
+    const events: string[] = []
+    const store = new FakeStore(T1, events)
+    let n = 0
+    const coordinator = createCoordinator({
+      store,
+      refresh: (): Promise<RefreshResult> => {
+        n++
+        throw new TypeError('sync')
+      },
+      lock: (task) => task(),
+      onRefreshed: () => {},
+      onRejected: () => {},
+    })
+    expect(await coordinator.recover('a1')).toStrictEqual({ kind: 'unavailable', reason: 'TypeError: sync' })
+    expect(await coordinator.recover('a1')).toStrictEqual({ kind: 'unavailable', reason: 'TypeError: sync' })
+    expect(n).toBe(2)
+    expect(store.memory).toStrictEqual(T1)
+  })
+
+  it('a failing lock is unavailable', async () => {
+    const events: string[] = []
+    const store = new FakeStore(T1, events)
+    const coordinator = createCoordinator({
+      store,
+      refresh: () => Promise.resolve({ kind: 'ok', tokens: T2 }),
+      lock: () => Promise.reject(new Error('locks unavailable')),
+      onRefreshed: () => {},
+      onRejected: () => {},
+    })
+    expect(await coordinator.recover('a1')).toStrictEqual({ kind: 'unavailable', reason: 'Error: locks unavailable' })
+    expect(store.memory).toStrictEqual(T1)
+  })
+})
+
+describe('the page changes the tokens during a refresh', () => {
+  it.each<[string, RefreshResult]>([
+    ['ok', { kind: 'ok', tokens: T2 }],
+    ['rejected', { kind: 'rejected' }],
+    ['unavailable', { kind: 'unavailable', reason: 'status 500' }],
+  ])('page tokens win over a refresh that ends %s; the refresh result is not written', async (_, result) => {
+    const t = setup()
+    const waiting = [t.recover('a1'), t.recover('a1'), t.recover('a1')]
+    await settle()
+    await t.store.write(PAGE)
+    t.call(0).result.resolve(result)
+    expect(await Promise.all(waiting)).toStrictEqual([
+      { kind: 'retry', tokens: PAGE },
+      { kind: 'retry', tokens: PAGE },
+      { kind: 'retry', tokens: PAGE },
+    ])
+    expect(t.store.writes).toStrictEqual([PAGE])
+    expect(t.store.memory).toStrictEqual(PAGE)
+    expect(t.store.clears).toBe(0)
+    expect(t.onRejected).not.toHaveBeenCalled()
+    expect(t.onRefreshed).not.toHaveBeenCalled()
+  })
+
+  it('B4: tokens the page sets while a finished refresh still tells the tabs win, for its waiters and for late 401s', async () => {
+    // The refresh has passed its generation check and written T2; it now awaits
+    // onRefreshed (the broadcast to every tab). The page's SET_TOKENS lands in
+    // that window, then a request that was sent with a1 gets its 401.
+    const gate = deferred<void>()
+    const t = setup(T1, 0, gate.promise)
+    const first = t.recover('a1', 'first')
+    await settle()
+    t.call(0).result.resolve({ kind: 'ok', tokens: T2 })
+    for (let i = 0; i < 20 && t.events.at(-1) !== 'onRefreshed'; i++) await settle()
+    expect(t.events.slice(-2)).toStrictEqual(['write:done a2', 'onRefreshed'])
+    await t.store.write(PAGE)
+    expect(await t.store.read()).toStrictEqual(PAGE)
+    // Stored now: PAGE. a1 is older than that, so B4 says: replay with PAGE, no refresh.
+    const late = t.recover('a1', 'late')
+    gate.resolve()
+    expect(await first).toStrictEqual({ kind: 'retry', tokens: PAGE })
+    expect(await late).toStrictEqual({ kind: 'retry', tokens: PAGE })
+    expect(t.refresh).toHaveBeenCalledTimes(1)
+  })
+
+  it('a logout during the refresh wins: waiters get none and nothing is written', async () => {
+    const t = setup()
+    const waiting = [t.recover('a1'), t.recover('a1')]
+    await settle()
+    await t.store.clear()
+    t.call(0).result.resolve({ kind: 'ok', tokens: T2 })
+    expect(await Promise.all(waiting)).toStrictEqual([{ kind: 'none' }, { kind: 'none' }])
+    expect(t.store.writes).toStrictEqual([])
+    expect(t.store.memory).toBeNull()
+    expect(t.onRejected).not.toHaveBeenCalled()
+  })
+})
+
+/* ------------------------------------------------------------------------ */
+/* Property: any interleaving of concurrent recover() calls                 */
+/* ------------------------------------------------------------------------ */
+
+type Outcome = 'ok' | 'rejected' | 'unavailable' | 'throws'
+
+function tok(version: number): Tokens {
+  return { accessToken: `a${version}`, refreshToken: `r${version}` }
+}
+
+function version(tokens: Tokens): number {
+  return Number(tokens.accessToken.slice(1))
+}
+
+/** A store whose every await is a point the fast-check scheduler may reorder. */
+class ScheduledStore implements TokenStore {
+  generation = 0
+  tokens: Tokens | null = tok(10)
+  /** Every version the store ever held, in order. */
+  history: Array<number | null> = [10]
+
+  constructor(private readonly s: fc.Scheduler) {}
+
+  async read(): Promise<Tokens | null> {
+    await this.s.schedule(Promise.resolve(), 'store.read')
+    return this.tokens
+  }
+
+  async reload(): Promise<Tokens | null> {
+    await this.s.schedule(Promise.resolve(), 'store.reload')
+    return this.tokens
+  }
+
+  async write(tokens: Tokens): Promise<void> {
+    this.generation++
+    this.tokens = tokens
+    this.history.push(version(tokens))
+    await this.s.schedule(Promise.resolve(), `store.write ${tokens.accessToken}`)
+  }
+
+  async clear(): Promise<void> {
+    this.generation++
+    this.tokens = null
+    this.history.push(null)
+    await this.s.schedule(Promise.resolve(), 'store.clear')
+  }
+}
+
+describe('property: concurrent recover() under any interleaving', () => {
+  it('one refresh in flight at most, every call settles once, no retry with a token older than the one stored at call time', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.scheduler(),
+        fc.array(
+          fc.record({ stale: fc.boolean(), age: fc.integer({ min: 1, max: 3 }), current: fc.boolean() }),
+          { minLength: 1, maxLength: 8 },
+        ),
+        fc.array(fc.constantFrom<Outcome>('ok', 'rejected', 'unavailable', 'throws'), {
+          minLength: 1,
+          maxLength: 6,
+        }),
+        async (s, calls, outcomes) => {
+          const store = new ScheduledStore(s)
+          const problems: string[] = []
+          let active = 0
+          let maxActive = 0
+          let refreshCount = 0
+          let rejectedCount = 0
+
+          const coordinator = createCoordinator({
+            store,
+            async refresh(tokens) {
+              active++
+              maxActive = Math.max(maxActive, active)
+              const outcome = outcomes[refreshCount % outcomes.length] ?? 'ok'
+              refreshCount++
+              if (store.tokens?.accessToken !== tokens.accessToken) {
+                problems.push(`refresh with ${tokens.accessToken} while the store held ${store.tokens?.accessToken}`)
+              }
+              try {
+                await s.schedule(Promise.resolve(), `refresh ${tokens.accessToken} → ${outcome}`)
+              } finally {
+                active--
+              }
+              switch (outcome) {
+                case 'ok':
+                  return { kind: 'ok', tokens: tok(version(tokens) + 1) }
+                case 'rejected':
+                  return { kind: 'rejected' }
+                case 'unavailable':
+                  return { kind: 'unavailable', reason: 'status 503' }
+                case 'throws':
+                  throw new Error('network')
+              }
+            },
+            async lock(task) {
+              await s.schedule(Promise.resolve(), 'lock')
+              return task()
+            },
+            async onRefreshed() {
+              await s.schedule(Promise.resolve(), 'onRefreshed')
+            },
+            async onRejected() {
+              rejectedCount++
+              await s.schedule(Promise.resolve(), 'onRejected')
+            },
+          })
+
+          const settled = calls.map(() => 0)
+          const launched = calls.map((call, i) =>
+            s.schedule(Promise.resolve(), `launch #${i}`).then(async () => {
+              const stored = store.tokens
+              const storedVersion = stored ? version(stored) : null
+              const sent = stored
+                ? call.stale
+                  ? `a${version(stored) - call.age}`
+                  : stored.accessToken
+                : call.current
+                  ? 'a10'
+                  : 'a7'
+              let result: Recovery
+              try {
+                result = await coordinator.recover(sent)
+              } catch (error) {
+                problems.push(`#${i} threw ${String(error)}`)
+                return
+              } finally {
+                settled[i] = (settled[i] ?? 0) + 1
+              }
+              if (result.kind === 'retry') {
+                if (storedVersion !== null && version(result.tokens) < storedVersion) {
+                  problems.push(`#${i} retried with ${result.tokens.accessToken}, older than stored a${storedVersion}`)
+                }
+              }
+            }),
+          )
+
+          await s.waitIdle()
+          await Promise.all(launched)
+
+          expect(problems).toStrictEqual([])
+          expect(maxActive).toBeLessThanOrEqual(1)
+          expect(settled).toStrictEqual(calls.map(() => 1))
+          expect(s.count()).toBe(0)
+          expect(rejectedCount).toBeLessThanOrEqual(1)
+          // The store never goes back to an older version, except by being cleared.
+          const versions = store.history.filter((v): v is number => v !== null)
+          expect(versions).toStrictEqual([...versions].sort((a, b) => a - b))
+          // At most one refresh per call that could trigger one.
+          expect(refreshCount).toBeLessThanOrEqual(calls.length)
+        },
+      ),
+      { numRuns: 200 },
+    )
+  }, 20_000)
+})
+
+describe('a 401 for tokens the page set while another refresh ran', () => {
+  it('waits for that refresh, then refreshes its own tokens once instead of sharing the other outcome', async () => {
+    const t = setup()
+    const old = t.recover('a1', 'old')
+    await settle()
+    await t.store.write(PAGE)
+    // A request sent with the page's tokens gets its own 401 while a1's refresh still runs.
+    const fresh = t.recover('page', 'fresh')
+    await settle()
+    expect(t.refresh).toHaveBeenCalledTimes(1)
+    t.call(0).result.resolve({ kind: 'ok', tokens: T2 })
+    expect(await old).toStrictEqual({ kind: 'retry', tokens: PAGE })
+    for (let i = 0; i < 20 && t.calls.length < 2; i++) await settle()
+    expect(t.call(1).tokens).toStrictEqual(PAGE)
+    t.call(1).result.resolve({ kind: 'ok', tokens: T2 })
+    expect(await fresh).toStrictEqual({ kind: 'retry', tokens: T2 })
+    expect(t.refresh).toHaveBeenCalledTimes(2)
+  })
+})

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest'
+import { createMatcher, type RequestLike } from '../../sw/match.js'
+import { normalizeOptions, type TokenProxyOptions } from '../../sw/options.js'
+
+const ORIGIN = 'https://app.example'
+
+function matcher(options: Partial<TokenProxyOptions> = {}) {
+  const normalized = normalizeOptions({ apiPrefix: '/api/', refreshUrl: '/api/auth/refresh', ...options }, ORIGIN)
+  const match = createMatcher(normalized, ORIGIN)
+  return (url: string, request: Partial<{ mode: RequestMode; headers: HeadersInit }> = {}): boolean => {
+    const like: RequestLike = { mode: request.mode ?? 'cors', headers: new Headers(request.headers ?? {}) }
+    return match(new URL(url, ORIGIN), like)
+  }
+}
+
+describe('B1/B2 matcher: apiPrefix on a path-segment boundary', () => {
+  const match = matcher()
+
+  it.each(['/api', '/api/', '/api/x', '/api/users/1', '/api?x=1', '/api/x?y=2#z', 'https://app.example/api/x'])(
+    "'/api/' matches %j",
+    (url) => {
+      expect(match(url)).toBe(true)
+    },
+  )
+
+  it.each(['/apix', '/apix/y', '/ap', '/', '/other/api', '/API/x', '/v1/api/x'])("'/api/' does not match %j", (url) => {
+    expect(match(url)).toBe(false)
+  })
+
+  it("a prefix given without trailing slash behaves the same: '/api' never matches '/apix'", () => {
+    const m = matcher({ apiPrefix: '/api' })
+    expect([m('/api'), m('/api/x'), m('/apix')]).toStrictEqual([true, true, false])
+  })
+
+  it("'/' matches every same-origin path but the refresh URL", () => {
+    const m = matcher({ apiPrefix: '/' })
+    expect([m('/'), m('/x'), m('/a/b'), m('/api/auth/refresh'), m('https://other.example/x')]).toStrictEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+    ])
+  })
+})
+
+describe('B2 matcher refuses what is not ours', () => {
+  const match = matcher()
+
+  it.each([
+    'https://evil.example/api/x',
+    'http://app.example/api/x',
+    'https://app.example:8443/api/x',
+    'https://api.app.example/api/x',
+  ])('refuses another origin: %j', (url) => {
+    expect(match(url)).toBe(false)
+  })
+
+  it.each(['navigate', 'no-cors'] as const)('refuses mode %j', (mode) => {
+    expect(match('/api/x', { mode })).toBe(false)
+  })
+
+  it.each(['cors', 'same-origin'] as const)('accepts mode %j', (mode) => {
+    expect(match('/api/x', { mode })).toBe(true)
+  })
+
+  it.each(['/api/auth/refresh', '/api/auth/refresh?x=1', '/api/auth/refresh#h', '/api/auth/refresh?a=b#c'])(
+    'refuses the refresh URL %j',
+    (url) => {
+      expect(match(url)).toBe(false)
+    },
+  )
+
+  it('refuses the refresh URL even when refreshUrl itself has a query string', () => {
+    const m = matcher({ refreshUrl: '/api/auth/refresh?client=web' })
+    expect([m('/api/auth/refresh'), m('/api/auth/refresh?client=web'), m('/api/auth/refresh?other=1')]).toStrictEqual([
+      false,
+      false,
+      false,
+    ])
+  })
+
+  it('still matches neighbours of the refresh URL', () => {
+    expect([match('/api/auth/refreshx'), match('/api/auth'), match('/api/auth/refresh/x')]).toStrictEqual([
+      true,
+      true,
+      true,
+    ])
+  })
+
+  it.each<Record<string, string>>([{ Authorization: 'Bearer page' }, { authorization: 'Basic abc' }, { AUTHORIZATION: '' }])(
+    'B1: refuses a request that carries its own Authorization: %j',
+    (headers) => {
+      expect(match('/api/x', { headers })).toBe(false)
+    },
+  )
+
+  it('accepts a request with other headers', () => {
+    expect(match('/api/x', { headers: { 'Content-Type': 'application/json', 'X-Auth': '1' } })).toBe(true)
+  })
+})
+
+describe('matcher with several prefixes', () => {
+  const match = matcher({ apiPrefix: ['/api/', '/graphql', '/v2/data/'] })
+
+  it.each([
+    ['/api/x', true],
+    ['/graphql', true],
+    ['/graphql/batch', true],
+    ['/v2/data', true],
+    ['/v2/data/1', true],
+    ['/graphqlx', false],
+    ['/v2/datax', false],
+    ['/v2', false],
+    ['/other', false],
+    ['/api/auth/refresh', false],
+  ])('%j → %j', (url, expected) => {
+    expect(match(url)).toBe(expected)
+  })
+})
+
+describe('prefixes are compared as URL paths', () => {
+  it('a non-ASCII prefix matches the percent-encoded path the browser sends', () => {
+    const match = matcher({ apiPrefix: '/ä/' })
+    expect(match('/ä/x')).toBe(true)
+    expect(match('/%C3%A4/x')).toBe(true)
+    expect(match('/äx')).toBe(false)
+  })
+})

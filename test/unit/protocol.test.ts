@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest'
+import { checkTokens, isPageMessage, isWorkerMessage, PROTOCOL_VERSION } from '../../sw/protocol.js'
+
+describe('protocol version', () => {
+  it('is 1', () => {
+    expect(PROTOCOL_VERSION).toBe(1)
+  })
+})
+
+describe('B14 isPageMessage', () => {
+  it.each([
+    [{ tokenProxy: 1, type: 'SET_TOKENS', tokens: { accessToken: 'a' } }],
+    [{ tokenProxy: 1, type: 'LOGOUT' }],
+    [{ tokenProxy: 1, type: 'CLAIM' }],
+  ])('accepts %j', (message) => {
+    expect(isPageMessage(message)).toBe(true)
+  })
+
+  it.each([
+    ['null', null],
+    ['undefined', undefined],
+    ['a string', 'SET_TOKENS'],
+    ['a JSON string', JSON.stringify({ tokenProxy: 1, type: 'LOGOUT' })],
+    ['a number', 1],
+    ['an array', [1, 'LOGOUT']],
+    ['no version', { type: 'LOGOUT' }],
+    ['a newer version', { tokenProxy: 2, type: 'LOGOUT' }],
+    ['version 0', { tokenProxy: 0, type: 'LOGOUT' }],
+    ['a string version', { tokenProxy: '1', type: 'LOGOUT' }],
+    ['version true', { tokenProxy: true, type: 'LOGOUT' }],
+    ['an unknown type', { tokenProxy: 1, type: 'GET_TOKENS' }],
+    ['a lower-case type', { tokenProxy: 1, type: 'logout' }],
+    ['no type', { tokenProxy: 1 }],
+    ['a worker-only type', { tokenProxy: 1, type: 'RESULT', ok: true }],
+    ['REFRESHED (worker-only)', { tokenProxy: 1, type: 'REFRESHED' }],
+    ['another library message', { type: 'SKIP_WAITING' }],
+  ])('rejects %s', (_, message) => {
+    expect(isPageMessage(message)).toBe(false)
+  })
+})
+
+describe('B14 isWorkerMessage', () => {
+  it.each([
+    [{ tokenProxy: 1, type: 'RESULT', ok: true }],
+    [{ tokenProxy: 1, type: 'RESULT', ok: false, error: 'x' }],
+    [{ tokenProxy: 1, type: 'LOGOUT', reason: 'refresh-rejected' }],
+    [{ tokenProxy: 1, type: 'REFRESHED' }],
+  ])('accepts %j', (message) => {
+    expect(isWorkerMessage(message)).toBe(true)
+  })
+
+  it.each([
+    ['null', null],
+    ['undefined', undefined],
+    ['a string', 'REFRESHED'],
+    ['a wrong version', { tokenProxy: 2, type: 'REFRESHED' }],
+    ['a string version', { tokenProxy: '1', type: 'REFRESHED' }],
+    ['no version', { type: 'REFRESHED' }],
+    ['an unknown type', { tokenProxy: 1, type: 'TOKENS' }],
+    ['a page-only type', { tokenProxy: 1, type: 'SET_TOKENS', tokens: { accessToken: 'a' } }],
+    ['CLAIM (page-only)', { tokenProxy: 1, type: 'CLAIM' }],
+  ])('rejects %s', (_, message) => {
+    expect(isWorkerMessage(message)).toBe(false)
+  })
+})
+
+describe('B14 checkTokens', () => {
+  it.each([
+    [{ accessToken: 'a' }],
+    [{ accessToken: 'a', refreshToken: 'r' }],
+    [{ accessToken: 'a', refreshToken: 'r', expiresAt: 1_750_000_000_000 }],
+    [{ accessToken: 'a', refreshToken: undefined, expiresAt: undefined }],
+    [{ accessToken: 'a', expiresAt: 0 }],
+  ])('accepts %j', (tokens) => {
+    expect(checkTokens(tokens)).toBeUndefined()
+  })
+
+  it.each([
+    ['null', null],
+    ['undefined', undefined],
+    ['a string', 'token'],
+    ['a number', 5],
+  ])('rejects %s as not an object', (_, tokens) => {
+    expect(checkTokens(tokens)).toBe('tokens must be an object')
+  })
+
+  it.each([
+    ['no accessToken', {}],
+    ['an empty accessToken', { accessToken: '' }],
+    ['a numeric accessToken', { accessToken: 1 }],
+    ['a null accessToken', { accessToken: null }],
+    ['access_token instead', { access_token: 'a' }],
+  ])('rejects %s', (_, tokens) => {
+    expect(checkTokens(tokens)).toBe('`accessToken` must be a non-empty string')
+  })
+
+  it.each([
+    ['an empty refreshToken', { accessToken: 'a', refreshToken: '' }],
+    ['a numeric refreshToken', { accessToken: 'a', refreshToken: 1 }],
+    ['a null refreshToken', { accessToken: 'a', refreshToken: null }],
+  ])('rejects %s', (_, tokens) => {
+    expect(checkTokens(tokens)).toBe('`refreshToken` must be a non-empty string when given')
+  })
+
+  it.each([
+    ['a string expiresAt', { accessToken: 'a', expiresAt: '1750000000000' }],
+    ['a NaN expiresAt', { accessToken: 'a', expiresAt: Number.NaN }],
+    ['an infinite expiresAt', { accessToken: 'a', expiresAt: Number.POSITIVE_INFINITY }],
+    ['a null expiresAt', { accessToken: 'a', expiresAt: null }],
+    ['a Date expiresAt', { accessToken: 'a', expiresAt: new Date(0) }],
+  ])('rejects %s', (_, tokens) => {
+    expect(checkTokens(tokens)).toBe('`expiresAt` must be epoch milliseconds when given')
+  })
+})

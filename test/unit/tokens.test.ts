@@ -1,0 +1,189 @@
+import { describe, expect, it } from 'vitest'
+import type { Tokens } from '../../sw/protocol.js'
+import { jwtExpiry, parseTokenResponse } from '../../sw/tokens.js'
+
+const NOW = 1_750_000_000_000
+
+function b64url(value: unknown): string {
+  return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url')
+}
+
+/** An unsigned JWT with the given payload (the worker never verifies the signature). */
+function jwt(payload: unknown): string {
+  return `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url(payload)}.c2lnbmF0dXJl`
+}
+
+describe('parseTokenResponse: access token', () => {
+  it.each([
+    [{ accessToken: 'A' }],
+    [{ access_token: 'A' }],
+    [{ token: 'A' }],
+  ])('reads the access token from %j', (body) => {
+    expect(parseTokenResponse(body, null, NOW)).toStrictEqual({ accessToken: 'A' })
+  })
+
+  it('prefers accessToken over access_token over token', () => {
+    expect(parseTokenResponse({ accessToken: 'A', access_token: 'B', token: 'C' }, null, NOW)).toStrictEqual({
+      accessToken: 'A',
+    })
+    expect(parseTokenResponse({ access_token: 'B', token: 'C' }, null, NOW)).toStrictEqual({ accessToken: 'B' })
+  })
+
+  it('skips an empty accessToken and uses the next name', () => {
+    expect(parseTokenResponse({ accessToken: '', token: 'C' }, null, NOW)).toStrictEqual({ accessToken: 'C' })
+  })
+
+  it.each([
+    ['null', null],
+    ['undefined', undefined],
+    ['a string', 'A'],
+    ['a number', 42],
+    ['an array', ['A']],
+    ['an empty object', {}],
+    ['an empty accessToken', { accessToken: '' }],
+    ['an empty access_token', { access_token: '' }],
+    ['an empty token', { token: '' }],
+    ['a numeric accessToken', { accessToken: 123 }],
+    ['an object accessToken', { accessToken: { value: 'A' } }],
+    ['only a refresh token', { refreshToken: 'R' }],
+  ])('returns undefined for %s', (_, body) => {
+    expect(parseTokenResponse(body, { accessToken: 'old', refreshToken: 'R0' }, NOW)).toBeUndefined()
+  })
+})
+
+describe('parseTokenResponse: refresh token', () => {
+  const previous: Tokens = { accessToken: 'old', refreshToken: 'R0', expiresAt: 1 }
+
+  it.each([[{ accessToken: 'A', refreshToken: 'R1' }], [{ accessToken: 'A', refresh_token: 'R1' }]])(
+    'reads the rotated refresh token from %j',
+    (body) => {
+      expect(parseTokenResponse(body, previous, NOW)).toStrictEqual({ accessToken: 'A', refreshToken: 'R1' })
+    },
+  )
+
+  it('prefers refreshToken over refresh_token', () => {
+    expect(parseTokenResponse({ accessToken: 'A', refreshToken: 'R1', refresh_token: 'R2' }, null, NOW)).toStrictEqual(
+      { accessToken: 'A', refreshToken: 'R1' },
+    )
+  })
+
+  it('keeps the previous refresh token when the server does not rotate it', () => {
+    expect(parseTokenResponse({ accessToken: 'A' }, previous, NOW)).toStrictEqual({
+      accessToken: 'A',
+      refreshToken: 'R0',
+    })
+  })
+
+  it('keeps the previous refresh token when the new one is empty', () => {
+    expect(parseTokenResponse({ accessToken: 'A', refreshToken: '' }, previous, NOW)).toStrictEqual({
+      accessToken: 'A',
+      refreshToken: 'R0',
+    })
+  })
+
+  it('has no refreshToken key at all when there is none, new or previous', () => {
+    const tokens = parseTokenResponse({ accessToken: 'A' }, { accessToken: 'old' }, NOW)
+    expect(tokens).toStrictEqual({ accessToken: 'A' })
+    expect(Object.keys(tokens ?? {})).toStrictEqual(['accessToken'])
+  })
+
+  it('does not carry over the previous expiry', () => {
+    expect(parseTokenResponse({ accessToken: 'A' }, previous, NOW)?.expiresAt).toBeUndefined()
+  })
+})
+
+describe('parseTokenResponse: expiry (B10)', () => {
+  it.each([
+    [{ expiresIn: 3600 }, NOW + 3_600_000],
+    [{ expires_in: 60 }, NOW + 60_000],
+    [{ expiresIn: '120' }, NOW + 120_000],
+    [{ expires_in: '90' }, NOW + 90_000],
+    [{ expiresIn: ' 30 ' }, NOW + 30_000],
+    [{ expiresIn: 1.5 }, NOW + 1500],
+    [{ expiresIn: 10, expires_in: 20 }, NOW + 10_000],
+  ])('%j → now + seconds * 1000', (fields, expected) => {
+    expect(parseTokenResponse({ accessToken: 'A', ...fields }, null, NOW)).toStrictEqual({
+      accessToken: 'A',
+      expiresAt: expected,
+    })
+  })
+
+  it('falls back to the JWT exp claim when no expiresIn is given', () => {
+    const token = jwt({ sub: 'u1', exp: 1_700_000_000 })
+    expect(parseTokenResponse({ accessToken: token, refreshToken: 'R' }, null, NOW)).toStrictEqual({
+      accessToken: token,
+      refreshToken: 'R',
+      expiresAt: 1_700_000_000_000,
+    })
+  })
+
+  it('prefers expiresIn over the JWT exp claim', () => {
+    const token = jwt({ exp: 1_700_000_000 })
+    expect(parseTokenResponse({ token, expires_in: 5 }, null, NOW)?.expiresAt).toBe(NOW + 5000)
+  })
+
+  it.each([
+    ['zero', 0],
+    ['negative', -10],
+    ['an empty string', ''],
+    ['a blank string', '  '],
+    ['a word', 'soon'],
+    ['null', null],
+    ['a boolean', true],
+    ['Infinity', Number.POSITIVE_INFINITY],
+    ['NaN', Number.NaN],
+  ])('ignores an expiresIn that is %s and falls back to the JWT', (_, expiresIn) => {
+    const token = jwt({ exp: 1_700_000_123 })
+    expect(parseTokenResponse({ accessToken: token, expiresIn }, null, NOW)?.expiresAt).toBe(1_700_000_123_000)
+    expect(parseTokenResponse({ accessToken: 'opaque', expiresIn }, null, NOW)).toStrictEqual({
+      accessToken: 'opaque',
+    })
+  })
+
+  it('has no expiresAt for an opaque token without expiresIn', () => {
+    const tokens = parseTokenResponse({ accessToken: 'opaque' }, null, NOW)
+    expect(tokens).toStrictEqual({ accessToken: 'opaque' })
+    expect('expiresAt' in (tokens ?? {})).toBe(false)
+  })
+})
+
+describe('jwtExpiry', () => {
+  it('reads exp in seconds and returns epoch milliseconds', () => {
+    expect(jwtExpiry(jwt({ exp: 1_700_000_000 }))).toBe(1_700_000_000_000)
+    expect(jwtExpiry(jwt({ exp: 1_700_000_000.25 }))).toBe(1_700_000_000_250)
+  })
+
+  it("decodes base64url payloads ('-' and '_', no padding)", () => {
+    // {"exp":1700000000,"n":"??>"} and {"exp":1700000000,"n":"~~~"}
+    const underscore = 'eyJleHAiOjE3MDAwMDAwMDAsIm4iOiI_Pz4ifQ'
+    const dash = 'eyJleHAiOjE3MDAwMDAwMDAsIm4iOiJ-fn4ifQ'
+    expect(underscore).toBe(b64url({ exp: 1_700_000_000, n: '??>' }))
+    expect(dash).toBe(b64url({ exp: 1_700_000_000, n: '~~~' }))
+    expect(jwtExpiry(`h.${underscore}.s`)).toBe(1_700_000_000_000)
+    expect(jwtExpiry(`h.${dash}.s`)).toBe(1_700_000_000_000)
+  })
+
+  it('reads a payload with non-ASCII claims', () => {
+    expect(jwtExpiry(jwt({ exp: 1_700_000_000, name: 'Zoë 🙂' }))).toBe(1_700_000_000_000)
+  })
+
+  it.each([
+    ['an empty string', ''],
+    ['an opaque token', 'abcdef'],
+    ['two parts', `h.${b64url({ exp: 1 })}`],
+    ['four parts', `h.${b64url({ exp: 1 })}.s.x`],
+    ['an empty payload', 'h..s'],
+    ['a payload that is not base64', 'h.!!!*.s'],
+    ['a payload of impossible base64 length', 'h.abcde.s'],
+    ['a payload that is not JSON', `h.${b64url('not json')}.s`],
+    ['a JSON null payload', `h.${b64url('null')}.s`],
+    ['a JSON number payload', `h.${b64url('5')}.s`],
+    ['a JSON array payload', `h.${b64url([1700000000])}.s`],
+    ['no exp claim', jwt({ sub: 'u' })],
+    ['a string exp', jwt({ exp: '1700000000' })],
+    ['a null exp', jwt({ exp: null })],
+    ['an object exp', jwt({ exp: { at: 1 } })],
+  ])('returns undefined for %s', (_, token) => {
+    expect(jwtExpiry(token)).toBeUndefined()
+  })
+})
