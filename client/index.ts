@@ -1,23 +1,28 @@
 import axios, { type AxiosInstance, type CreateAxiosDefaults } from 'axios'
 import { TokenProxyOptionsError } from '../sw/errors.js'
 import { isSameOriginPath, normalizeOptions, optionsToQuery, type TokenProxyOptions } from '../sw/options.js'
-import { checkTokens, isWorkerMessage, type LogoutReason, type Tokens } from '../sw/protocol.js'
+import { checkTokens, isWorkerMessage, type LogoutReason, type RefreshReason, type Tokens } from '../sw/protocol.js'
 import { ask, waitForControl } from './control.js'
 import { loginRedirect } from './redirect.js'
 
 export { TokenProxyError, TokenProxyOptionsError, isTokenProxyError } from '../sw/errors.js'
 export { safeNext, loginRedirect } from './redirect.js'
-export type { TokenProxyOptions, Tokens, LogoutReason }
+export type { TokenProxyOptions, Tokens, LogoutReason, RefreshReason }
 
 export interface LogoutEvent {
   /** `'refresh-rejected'`: the server ended the session; `'logout'`: some tab called `logout()`. */
   reason: LogoutReason
 }
 
+export interface RefreshEvent {
+  /** `'expiry'`: refreshed ahead of expiry; `'unauthorized'`: after a request got a 401. */
+  reason: RefreshReason
+}
+
 export interface TokenProxyEvents {
   logout: LogoutEvent
-  /** The worker refreshed the tokens (in any tab). */
-  refresh: Record<string, never>
+  /** The worker refreshed the tokens (for any tab). */
+  refresh: RefreshEvent
 }
 
 export interface RegisterTokenProxyOptions {
@@ -86,10 +91,12 @@ export async function registerTokenProxy(options: RegisterTokenProxyOptions): Pr
     for (const listener of listeners.get(type) ?? []) listener(event as never)
   }
   container.addEventListener('message', (event) => {
-    // Only our controller speaks for the token proxy.
-    if (event.source !== container.controller || !isWorkerMessage(event.data)) return
+    // Only a service worker speaks for the token proxy. The container delivers
+    // messages of same-origin workers only; not just the controller's, so that a
+    // LOGOUT from another registration or an outgoing version still arrives.
+    if (!(event.source instanceof ServiceWorker) || !isWorkerMessage(event.data)) return
     const message = event.data
-    if (message.type === 'REFRESHED') emit('refresh', {})
+    if (message.type === 'REFRESHED') emit('refresh', { reason: message.reason })
     if (message.type === 'LOGOUT') {
       const logout: LogoutEvent = { reason: message.reason }
       emit('logout', logout)
@@ -98,6 +105,9 @@ export async function registerTokenProxy(options: RegisterTokenProxyOptions): Pr
     }
   })
   container.startMessages()
+  // Page and worker deployed from different versions: say so once, and carry on
+  // (tokens are still injected; the update that follows brings them together).
+  await ask(controller, { type: 'HELLO' }, timeout).catch((error: unknown) => console.warn(error))
 
   return {
     http: axios.create(http),

@@ -8,8 +8,7 @@ test.describe('B12 control', () => {
     page.on('load', () => loads++)
     const cdp = await page.context().newCDPSession(page)
     // Shift+Reload: the browser loads the page without a controller.
-    await cdp.send('Page.reload', { ignoreCache: true })
-    await page.waitForLoadState('load')
+    await Promise.all([page.waitForEvent('load'), cdp.send('Page.reload', { ignoreCache: true })])
     await expect(page.locator('#state')).toHaveAttribute('data-ready', 'true')
     expect(await page.evaluate(() => window.controlledAtStart)).toBe(false)
     expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true)

@@ -12,8 +12,9 @@ test.describe('B3 one refresh', () => {
     const burst = (tab: typeof page) =>
       tab.evaluate(async () => {
         const http = window.tokenProxy.http
+        // Distinct URLs: identical GETs would be sent one at a time by the HTTP cache lock.
         const calls = Array.from({ length: 25 }, (_, i) =>
-          i % 2 ? fetch('/api/me').then((r) => r.status) : http.get('/api/me').then((r) => r.status),
+          i % 2 ? fetch(`/api/me?i=${i}`).then((r) => r.status) : http.get(`/api/me?i=${i}`).then((r) => r.status),
         )
         return Promise.all(calls)
       })
@@ -33,7 +34,7 @@ test.describe('B3 one refresh', () => {
     expect(records).toHaveLength(50 + rejected.length)
     // Both tabs heard about the one refresh.
     for (const tab of [page, second]) {
-      await expect.poll(() => tab.evaluate(() => window.tokenProxyEvents)).toEqual([{ type: 'refresh' }])
+      await expect.poll(() => tab.evaluate(() => window.tokenProxyEvents)).toEqual([{ type: 'refresh', reason: 'unauthorized' }])
     }
   })
 })

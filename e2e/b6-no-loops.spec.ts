@@ -16,6 +16,6 @@ test.describe('B6 no loops', () => {
     expect(attempts[1]!.authorization).not.toBe(`Bearer ${old}`)
     expect(server.requestsTo('/api/auth/refresh')).toHaveLength(1)
     // The refresh itself succeeded: the session is not ended by a 401 from the API.
-    expect(await page.evaluate(() => window.tokenProxyEvents)).toEqual([{ type: 'refresh' }])
+    expect(await page.evaluate(() => window.tokenProxyEvents)).toEqual([{ type: 'refresh', reason: 'unauthorized' }])
   })
 })

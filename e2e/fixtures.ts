@@ -7,10 +7,16 @@ export { expect }
 interface Fixtures {
   /** A fresh demo server on its own port, so every test has its own origin, worker and IndexedDB. */
   server: DemoServer
-  /** Opens the console page (the proxy registered, nothing else) and waits until the worker controls it. */
-  openConsole: (page?: Page) => Promise<Page>
-  /** Logs a user in at the server and hands the tokens to the worker through `setTokens`. */
-  login: (page: Page) => Promise<Tokens>
+  /**
+   * Opens the console page (the proxy registered, nothing else) and waits until
+   * the worker controls it. `query` is added to its URL (`worker={…}`, `stay`, `scope=…`).
+   */
+  openConsole: (page?: Page, query?: string, path?: string) => Promise<Page>
+  /**
+   * Logs a user in at the server and hands the tokens to the worker through
+   * `setTokens`; `withExpiry: false` leaves `expiresAt` out (the worker reads the JWT `exp`).
+   */
+  login: (page: Page, options?: { withExpiry?: boolean }) => Promise<Tokens>
 }
 
 export const test = base.extend<Fixtures>({
@@ -20,17 +26,17 @@ export const test = base.extend<Fixtures>({
     await server.close()
   },
   openConsole: async ({ server, page, context }, use) => {
-    await use(async (target = page) => {
+    await use(async (target = page, query = '', path = '/console') => {
       const tab = target ?? (await context.newPage())
-      await tab.goto(`${server.url}/console`)
+      await tab.goto(`${server.url}${path}${query ? `?${query}` : ''}`)
       await expect(tab.locator('#state')).toHaveAttribute('data-ready', 'true')
       return tab
     })
   },
   login: async ({ server }, use) => {
-    await use(async (page) => {
+    await use(async (page, { withExpiry = true } = {}) => {
       const { accessToken, refreshToken, expiresIn } = server.auth.login('ada')
-      const tokens = { accessToken, refreshToken, expiresAt: Date.now() + expiresIn * 1000 }
+      const tokens = withExpiry ? { accessToken, refreshToken, expiresAt: Date.now() + expiresIn * 1000 } : { accessToken, refreshToken }
       await page.evaluate((t) => window.tokenProxy.setTokens(t), tokens)
       return tokens
     })
@@ -75,3 +81,6 @@ export function storedTokens(page: Page): Promise<unknown> {
       }),
   )
 }
+
+/** Worker options for the console page's `?worker=` switch. */
+export const workerQuery = (options: Record<string, unknown>) => `worker=${encodeURIComponent(JSON.stringify(options))}`

@@ -70,7 +70,7 @@ test.describe('setTokens and logout', () => {
       "TokenProxyOptionsError: Failed to register the token proxy: `loginPath` must be a same-origin path such as '/login', got '//evil.example'.",
       "TokenProxyOptionsError: Failed to configure the token proxy: `refreshUrl` must be a same-origin path such as '/api/auth/refresh', got 'https://x'.",
       'TokenProxyOptionsError: Failed to configure the token proxy: `apiPrefix` must be a path or a non-empty list of paths, got an array.',
-      'TokenProxyOptionsError: Failed to configure the token proxy: unknown option `refreshUrI`; the options are apiPrefix, refreshUrl, refreshProtocol, refreshTimeout.',
+      'TokenProxyOptionsError: Failed to configure the token proxy: unknown option `refreshUrI`; the options are apiPrefix, refreshUrl, refreshProtocol, refreshTimeout, expiryLeeway.',
     ])
     expect(errors.registrations).toBe(0)
   })

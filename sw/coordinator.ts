@@ -1,4 +1,4 @@
-import type { Tokens } from './protocol.js'
+import type { RefreshReason, Tokens } from './protocol.js'
 import type { RefreshResult } from './refresh.js'
 
 /** The token store as the coordinator sees it. */
@@ -32,7 +32,7 @@ export interface CoordinatorDeps {
   /** Runs `task` while holding the origin-wide refresh lock. */
   lock<T>(task: () => Promise<T>): Promise<T>
   /** Tells every tab; awaited before waiting requests are released. */
-  onRefreshed(): Promise<void> | void
+  onRefreshed(reason: RefreshReason): Promise<void> | void
   onRejected(): Promise<void> | void
 }
 
@@ -50,7 +50,7 @@ export function createCoordinator({ store, refresh, lock, onRefreshed, onRejecte
     return { kind: 'rejected' }
   }
 
-  async function run(from: Tokens): Promise<Recovery> {
+  async function run(from: Tokens, reason: RefreshReason): Promise<Recovery> {
     // Another worker version may have refreshed already: storage is the truth.
     const stored = await store.reload()
     if (!stored) return { kind: 'none' }
@@ -67,7 +67,7 @@ export function createCoordinator({ store, refresh, lock, onRefreshed, onRejecte
     const written = store.write(result.tokens)
     const ours = store.generation
     await written
-    await onRefreshed()
+    await onRefreshed(reason)
     // The page may have set tokens while ours were written: the newest win.
     return store.generation === ours ? { kind: 'retry', tokens: result.tokens } : latest()
   }
@@ -84,8 +84,12 @@ export function createCoordinator({ store, refresh, lock, onRefreshed, onRejecte
       return store.read()
     },
 
-    /** Called with the access token a request was sent with when it got a 401. */
-    async recover(sentToken: string): Promise<Recovery> {
+    /**
+     * Called with the access token a request was sent with when it got a 401
+     * (`'unauthorized'`), or is about to be sent with when it expires soon
+     * (`'expiry'`).
+     */
+    async recover(sentToken: string, reason: RefreshReason = 'unauthorized'): Promise<Recovery> {
       for (;;) {
         if (inFlight) {
           // The refresh of this very token: share its outcome.
@@ -99,7 +103,7 @@ export function createCoordinator({ store, refresh, lock, onRefreshed, onRejecte
         if (!tokens) return { kind: 'none' }
         // Sent with an older token than the current one: no refresh needed.
         if (tokens.accessToken !== sentToken) return { kind: 'retry', tokens }
-        const result = lock(() => run(tokens))
+        const result = lock(() => run(tokens, reason))
           .catch((error: unknown): Recovery => ({ kind: 'unavailable', reason: String(error) }))
           .finally(() => {
             inFlight = null

@@ -38,11 +38,11 @@ export function installTokenProxy(options: TokenProxyOptions): void {
     store,
     refresh: (tokens) => requestRefresh(normalized, tokens),
     lock: (task) => (self.navigator.locks ? self.navigator.locks.request(REFRESH_LOCK, task) : task()),
-    onRefreshed: () => broadcast({ type: 'REFRESHED' }),
+    onRefreshed: (reason) => broadcast({ type: 'REFRESHED', reason }),
     onRejected: () => broadcast({ type: 'LOGOUT', reason: 'refresh-rejected' }),
   })
   const matches = createMatcher(normalized, origin)
-  const handler = createRequestHandler(coordinator)
+  const handler = createRequestHandler(coordinator, normalized.expiryLeeway)
   for (const method of METHODS) {
     registerRoute(({ url, request }) => matches(url, request), handler, method as HTTPMethod)
   }

@@ -1,4 +1,5 @@
 import type { TokenStore } from './coordinator.js'
+import { jwtExpiry } from './tokens.js'
 import { checkTokens, isPageMessage, PROTOCOL_VERSION, type PageMessage, type Unversioned, type WorkerMessage } from './protocol.js'
 
 declare const self: ServiceWorkerGlobalScope
@@ -15,10 +16,12 @@ function fromOwnWindow(source: ExtendableMessageEvent['source']): boolean {
 
 async function handle(message: PageMessage, store: TokenStore): Promise<void> {
   switch (message.type) {
+    case 'HELLO':
+      return
     case 'SET_TOKENS': {
       const problem = checkTokens(message.tokens)
       if (problem) throw new Error(problem)
-      const { accessToken, refreshToken, expiresAt } = message.tokens
+      const { accessToken, refreshToken, expiresAt = jwtExpiry(accessToken) } = message.tokens
       await store.write({ accessToken, refreshToken, expiresAt })
       return
     }
@@ -42,10 +45,16 @@ export function listenForMessages(store: TokenStore): void {
     if (!fromOwnWindow(event.source) || !isPageMessage(event.data)) return
     const port = event.ports[0]
     const reply = (message: Unversioned<WorkerMessage>) => port?.postMessage({ tokenProxy: PROTOCOL_VERSION, ...message })
+    const fail = (error: string) => reply({ type: 'RESULT', ok: false, error, version: PROTOCOL_VERSION })
+    if (event.data.tokenProxy !== PROTOCOL_VERSION) {
+      // A page of another version: say so rather than guess what it meant.
+      fail(`the page speaks token proxy protocol ${event.data.tokenProxy}, this worker ${PROTOCOL_VERSION}`)
+      return
+    }
     event.waitUntil(
       handle(event.data, store).then(
         () => reply({ type: 'RESULT', ok: true }),
-        (error: unknown) => reply({ type: 'RESULT', ok: false, error: String((error as Error)?.message ?? error) }),
+        (error: unknown) => fail(String((error as Error)?.message ?? error)),
       ),
     )
   })

@@ -29,6 +29,14 @@ export interface TokenProxyOptions {
    * @default 10000
    */
   refreshTimeout?: number
+  /**
+   * How long before the access token expires, in milliseconds, a request
+   * refreshes it first (B10), so steady state has no 401 round trips. For
+   * tokens that live less than twice this, half their lifetime is used. The
+   * expiry comes from `expiresIn`, `setTokens({ expiresAt })` or the JWT `exp`.
+   * @default 30000
+   */
+  expiryLeeway?: number
 }
 
 /** Options after validation: what the rest of the worker trusts. */
@@ -39,9 +47,11 @@ export interface NormalizedOptions {
   refreshUrl: string
   refreshProtocol: RefreshProtocol
   refreshTimeout: number
+  expiryLeeway: number
 }
 
-const KEYS = ['apiPrefix', 'refreshUrl', 'refreshProtocol', 'refreshTimeout'] as const
+export const OPTION_NAMES = ['apiPrefix', 'refreshUrl', 'refreshProtocol', 'refreshTimeout', 'expiryLeeway'] as const
+const NUMBERS: readonly string[] = ['refreshTimeout', 'expiryLeeway']
 const PROTOCOLS: readonly string[] = ['json']
 
 function fail(option: string, expected: string, got: unknown): never {
@@ -75,13 +85,13 @@ function prefix(value: unknown): string {
 export function normalizeOptions(options: TokenProxyOptions, origin: string): NormalizedOptions {
   if (typeof options !== 'object' || options === null) fail('options', 'an object', options)
   for (const key of Object.keys(options)) {
-    if (!(KEYS as readonly string[]).includes(key)) {
+    if (!(OPTION_NAMES as readonly string[]).includes(key)) {
       throw new TokenProxyOptionsError(
-        `Failed to configure the token proxy: unknown option \`${key}\`; the options are ${KEYS.join(', ')}.`,
+        `Failed to configure the token proxy: unknown option \`${key}\`; the options are ${OPTION_NAMES.join(', ')}.`,
       )
     }
   }
-  const { apiPrefix, refreshUrl, refreshProtocol = 'json', refreshTimeout = 10_000 } = options
+  const { apiPrefix, refreshUrl, refreshProtocol = 'json', refreshTimeout = 10_000, expiryLeeway = 30_000 } = options
   const list: readonly unknown[] = Array.isArray(apiPrefix) ? apiPrefix : [apiPrefix]
   if (list.length === 0) fail('apiPrefix', 'a path or a non-empty list of paths', apiPrefix)
   if (!isSameOriginPath(refreshUrl)) {
@@ -93,11 +103,15 @@ export function normalizeOptions(options: TokenProxyOptions, origin: string): No
   if (!Number.isInteger(refreshTimeout) || refreshTimeout <= 0) {
     fail('refreshTimeout', 'a whole number of milliseconds above 0', refreshTimeout)
   }
+  if (!Number.isInteger(expiryLeeway) || expiryLeeway < 0) {
+    fail('expiryLeeway', 'a whole number of milliseconds, 0 or more', expiryLeeway)
+  }
   return {
     apiPrefixes: list.map(prefix),
     refreshUrl: new URL(refreshUrl, origin).href,
     refreshProtocol,
     refreshTimeout,
+    expiryLeeway,
   }
 }
 
@@ -107,7 +121,7 @@ export function normalizeOptions(options: TokenProxyOptions, origin: string): No
  */
 export function optionsToQuery(options: TokenProxyOptions): string {
   const query = new URLSearchParams()
-  for (const key of KEYS) {
+  for (const key of OPTION_NAMES) {
     const value = options[key]
     for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
       query.append(key, String(item))
@@ -123,7 +137,7 @@ export function optionsFromQuery(search: string): TokenProxyOptions {
   for (const key of new Set(query.keys())) {
     const values = query.getAll(key)
     options[key] =
-      key === 'apiPrefix' ? values : key === 'refreshTimeout' ? Number(values[0]) : values[0]
+      key === 'apiPrefix' ? values : NUMBERS.includes(key) ? Number(values[0]) : values[0]
   }
   return options as unknown as TokenProxyOptions
 }

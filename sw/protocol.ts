@@ -11,22 +11,31 @@ export interface Tokens {
   refreshToken?: string
   /** Epoch milliseconds after which the access token is no longer accepted. */
   expiresAt?: number
+  /** Epoch milliseconds when the worker received the tokens; set by the worker, never by a page. */
+  obtainedAt?: number
 }
 
-/** Page → worker. Each is answered with a `RESULT` on `event.ports[0]`. */
+/**
+ * Page → worker. Each is answered with a `RESULT` on `event.ports[0]`; a
+ * message of another protocol version gets a `RESULT` that says so.
+ */
 export type PageMessage =
+  | { tokenProxy: typeof PROTOCOL_VERSION; type: 'HELLO' }
   | { tokenProxy: typeof PROTOCOL_VERSION; type: 'SET_TOKENS'; tokens: Tokens }
   | { tokenProxy: typeof PROTOCOL_VERSION; type: 'LOGOUT' }
   | { tokenProxy: typeof PROTOCOL_VERSION; type: 'CLAIM' }
 
 export type LogoutReason = 'refresh-rejected' | 'logout'
 
+/** What made the worker refresh: the token was about to expire, or a request got a 401. */
+export type RefreshReason = 'expiry' | 'unauthorized'
+
 /** Worker → page. */
 export type WorkerMessage =
   | { tokenProxy: typeof PROTOCOL_VERSION; type: 'RESULT'; ok: true }
-  | { tokenProxy: typeof PROTOCOL_VERSION; type: 'RESULT'; ok: false; error: string }
+  | { tokenProxy: typeof PROTOCOL_VERSION; type: 'RESULT'; ok: false; error: string; version: number }
   | { tokenProxy: typeof PROTOCOL_VERSION; type: 'LOGOUT'; reason: LogoutReason }
-  | { tokenProxy: typeof PROTOCOL_VERSION; type: 'REFRESHED' }
+  | { tokenProxy: typeof PROTOCOL_VERSION; type: 'REFRESHED'; reason: RefreshReason }
 
 /** A message as written, before the protocol version is stamped on it. */
 export type Unversioned<T> = T extends unknown ? Omit<T, 'tokenProxy'> : never
@@ -34,16 +43,18 @@ export type Unversioned<T> = T extends unknown ? Omit<T, 'tokenProxy'> : never
 export type PageMessageType = PageMessage['type']
 export type WorkerMessageType = WorkerMessage['type']
 
-const PAGE_TYPES: readonly string[] = ['SET_TOKENS', 'LOGOUT', 'CLAIM'] satisfies PageMessageType[]
+const PAGE_TYPES: readonly string[] = ['HELLO', 'SET_TOKENS', 'LOGOUT', 'CLAIM'] satisfies PageMessageType[]
 const WORKER_TYPES: readonly string[] = ['RESULT', 'LOGOUT', 'REFRESHED'] satisfies WorkerMessageType[]
 
+/**
+ * Ours: a known type and a protocol version. Any version passes here, so that
+ * the worker can answer a mismatch and a LOGOUT from an older worker still
+ * reaches the page; each side checks the version where it matters.
+ */
 function ours(data: unknown, types: readonly string[]): data is { type: string } {
-  return (
-    typeof data === 'object' &&
-    data !== null &&
-    (data as { tokenProxy?: unknown }).tokenProxy === PROTOCOL_VERSION &&
-    types.includes((data as { type?: unknown }).type as string)
-  )
+  if (typeof data !== 'object' || data === null) return false
+  const { tokenProxy, type } = data as { tokenProxy?: unknown; type?: unknown }
+  return Number.isInteger(tokenProxy) && (tokenProxy as number) > 0 && types.includes(type as string)
 }
 
 export function isPageMessage(data: unknown): data is PageMessage {

@@ -1,4 +1,5 @@
 import type { Coordinator } from './coordinator.js'
+import { expiresSoon } from './tokens.js'
 
 const BODYLESS = new Set(['GET', 'HEAD'])
 
@@ -18,11 +19,12 @@ export function refreshUnavailable(reason: string): Response {
 }
 
 /**
- * Handles one matched request: send it with the current token; on a 401,
+ * Handles one matched request: send it with the current token (refreshed
+ * first when it is about to expire); on a 401,
  * recover (wait for the shared refresh, or take a newer token) and replay it
  * once, byte for byte. Whatever the replay gets goes to the page.
  */
-export function createRequestHandler(coordinator: Coordinator) {
+export function createRequestHandler(coordinator: Coordinator, expiryLeeway: number) {
   return async ({ request }: { request: Request }): Promise<Response> => {
     // `fetch` consumes a body: keep the bytes so the request can be sent twice.
     const body = BODYLESS.has(request.method) ? undefined : await request.arrayBuffer()
@@ -33,9 +35,15 @@ export function createRequestHandler(coordinator: Coordinator) {
       return fetch(new Request(request, { headers, body }))
     }
 
-    const tokens = await coordinator.current()
+    let tokens = await coordinator.current()
     // Logged out: the request goes as the page wrote it, and so does its answer.
     if (!tokens) return send()
+    if (expiresSoon(tokens, Date.now(), expiryLeeway)) {
+      // Refresh first instead of spending a round trip on a 401. If that fails,
+      // the request still goes with the token it has: it may not be expired yet.
+      const ahead = await coordinator.recover(tokens.accessToken, 'expiry')
+      if (ahead.kind === 'retry') tokens = ahead.tokens
+    }
     const first = await send(tokens.accessToken)
     if (first.status !== 401) return first
 

@@ -56,8 +56,10 @@ export function createTokenStore(): TokenStore {
       if (generation === before) memory = stored
       return memory ?? null
     },
-    async write(tokens) {
+    async write(given) {
       generation++
+      // The receipt time lets the worker tell how long the token lives (see `expiresSoon`).
+      const tokens = { ...given, obtainedAt: given.obtainedAt ?? Date.now() }
       memory = tokens
       await safely(() => set(KEY, tokens, db), undefined)
     },

@@ -40,3 +40,15 @@ export function parseTokenResponse(body: unknown, previous: Tokens | null, now: 
   if (expiresAt !== undefined) tokens.expiresAt = expiresAt
   return tokens
 }
+
+/**
+ * Whether the access token is close enough to its expiry to refresh before
+ * sending (B10). The margin is `leeway`, or half the token's lifetime when
+ * that is shorter, so a short-lived token is not refreshed on every request.
+ */
+export function expiresSoon(tokens: Tokens, now: number, leeway: number): boolean {
+  const { expiresAt, obtainedAt } = tokens
+  if (expiresAt === undefined) return false
+  const lifetime = obtainedAt === undefined ? Infinity : Math.max(0, expiresAt - obtainedAt)
+  return now >= expiresAt - Math.min(leeway, lifetime / 2)
+}

@@ -1,11 +1,11 @@
 import { registerTokenProxy, type TokenProxy } from '../../client/index.js'
-import { register } from './config.js'
+import { proxyOptions, register } from './config.js'
 
 declare global {
   interface Window {
     tokenProxy: TokenProxy
     /** Every proxy event this page saw, in order. */
-    tokenProxyEvents: { type: string; reason?: string }[]
+    tokenProxyEvents: { type: 'refresh' | 'logout'; reason: string }[]
     /** Whether a worker controlled the page before `registerTokenProxy` ran. */
     controlledAtStart: boolean
     registerTokenProxy: typeof registerTokenProxy
@@ -18,10 +18,18 @@ window.tokenProxyEvents = []
 window.controlledAtStart = navigator.serviceWorker.controller !== null
 window.registerTokenProxy = registerTokenProxy
 
+/**
+ * Query switches, for tests and for trying things out:
+ * `?stay` keeps the page on LOGOUT (it records the event instead);
+ * `?worker={…}` adds worker options (JSON); `?scope=/x` registers with that scope.
+ */
 async function start() {
-  // `?stay` keeps the page on LOGOUT (it records the event instead), for tests that watch requests settle.
-  window.tokenProxy = await register(query.has('stay') ? { onLogout: () => {} } : {})
-  window.tokenProxy.on('refresh', () => window.tokenProxyEvents.push({ type: 'refresh' }))
+  window.tokenProxy = await register({
+    worker: { ...proxyOptions.worker!, ...(JSON.parse(query.get('worker') ?? '{}') as object) },
+    ...(query.has('scope') ? { scope: query.get('scope')! } : {}),
+    ...(query.has('stay') ? { onLogout: () => {} } : {}),
+  })
+  window.tokenProxy.on('refresh', ({ reason }) => window.tokenProxyEvents.push({ type: 'refresh', reason }))
   window.tokenProxy.on('logout', ({ reason }) => window.tokenProxyEvents.push({ type: 'logout', reason }))
   state.textContent = 'ready'
   state.dataset.ready = 'true'

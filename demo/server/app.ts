@@ -14,6 +14,12 @@ export interface DemoServerOptions {
   accessTtlMs?: number
 }
 
+/** What the server does that tests can change while it runs. */
+export interface Deployment {
+  /** Appended to `/sw.js` as a comment: change it to deploy a new worker version. */
+  workerBuild: number
+}
+
 /** One request as the server saw it: what tests assert on. */
 export interface RequestRecord {
   method: string
@@ -39,6 +45,7 @@ export interface DemoServer {
   port: number
   auth: AuthService
   faults: Faults
+  deployment: Deployment
   requests: RequestRecord[]
   /** Paths of requests as they arrive, before they are answered. */
   arrivals: string[]
@@ -61,6 +68,9 @@ const PAGES: Record<string, string> = {
   '/login': 'login.html',
   '/console': 'console.html',
   '/console.html': 'console.html',
+  // Two more pages, for tests that need two worker registrations (scopes) on one origin.
+  '/twin/a': 'console.html',
+  '/twin/b': 'console.html',
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -82,6 +92,7 @@ const wait = (ms: number) => new Promise((done) => setTimeout(done, ms))
 export async function startDemoServer(options: DemoServerOptions = {}): Promise<DemoServer> {
   const auth = new AuthService(options.accessTtlMs ?? 10_000)
   const faults: Faults = { refreshDelayMs: 0, rejectAllTokens: false }
+  const deployment: Deployment = { workerBuild: 0 }
   const requests: RequestRecord[] = []
   const arrivals: string[] = []
 
@@ -154,7 +165,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
       auth.revokeSessions()
       return json(200, { ok: true })
     }
-    return serveFile(res, path)
+    return serveFile(res, path, deployment)
   }
 
   const server = createServer((req, res) => {
@@ -187,6 +198,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     port,
     auth,
     faults,
+    deployment,
     requests,
     arrivals,
     requestsTo: (path) => requests.filter((r) => r.path === path),
@@ -198,7 +210,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   }
 }
 
-async function serveFile(res: ServerResponse, path: string): Promise<number> {
+async function serveFile(res: ServerResponse, path: string, deployment: Deployment): Promise<number> {
   const file =
     path === '/sw.js'
       ? join(ROOT, 'dist/sw.js')
@@ -209,7 +221,10 @@ async function serveFile(res: ServerResponse, path: string): Promise<number> {
           : undefined
   try {
     if (!file) throw new Error('not found')
-    const content = await readFile(file)
+    let content = await readFile(file)
+    if (path === '/sw.js' && deployment.workerBuild) {
+      content = Buffer.concat([content, Buffer.from(`\n// build ${deployment.workerBuild}\n`)])
+    }
     res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache' })
     res.end(content)
     return 200

@@ -3,6 +3,7 @@ import { TokenProxyOptionsError } from '../../sw/errors.js'
 import {
   isSameOriginPath,
   normalizeOptions,
+  OPTION_NAMES,
   optionsFromQuery,
   optionsToQuery,
   type TokenProxyOptions,
@@ -93,13 +94,13 @@ describe('B14 bad input: normalizeOptions rejects invalid options', () => {
     const error = errorOf({ apiPrefix: '/api/', refreshUrl: '/auth/refresh', loginUrl: '/login' })
     expect(error).toBeInstanceOf(TokenProxyOptionsError)
     expect(error.message).toBe(
-      `${PREFIX}unknown option \`loginUrl\`; the options are apiPrefix, refreshUrl, refreshProtocol, refreshTimeout.`,
+      `${PREFIX}unknown option \`loginUrl\`; the options are ${OPTION_NAMES.join(', ')}.`,
     )
   })
 
   it('rejects a misspelt option even when its value is undefined', () => {
     expect(errorOf({ apiPrefix: '/api/', refreshUrl: '/auth/refresh', refreshTimout: undefined }).message).toBe(
-      `${PREFIX}unknown option \`refreshTimout\`; the options are apiPrefix, refreshUrl, refreshProtocol, refreshTimeout.`,
+      `${PREFIX}unknown option \`refreshTimout\`; the options are ${OPTION_NAMES.join(', ')}.`,
     )
   })
 
@@ -119,6 +120,7 @@ describe('normalizeOptions normalizes', () => {
       refreshUrl: 'https://app.example/api/auth/refresh',
       refreshProtocol: 'json',
       refreshTimeout: 10_000,
+      expiryLeeway: 30_000,
     })
   })
 
@@ -138,9 +140,9 @@ describe('normalizeOptions normalizes', () => {
     ).toStrictEqual(['/api', '/graphql', ''])
   })
 
-  it('keeps given refreshProtocol and refreshTimeout', () => {
+  it('keeps given refreshProtocol, refreshTimeout and expiryLeeway', () => {
     const normalized = normalizeOptions(
-      { apiPrefix: '/api/', refreshUrl: '/auth/refresh?client=web', refreshProtocol: 'json', refreshTimeout: 2500 },
+      { apiPrefix: '/api/', refreshUrl: '/auth/refresh?client=web', refreshProtocol: 'json', refreshTimeout: 2500, expiryLeeway: 0 },
       ORIGIN,
     )
     expect(normalized).toStrictEqual({
@@ -148,7 +150,14 @@ describe('normalizeOptions normalizes', () => {
       refreshUrl: 'https://app.example/auth/refresh?client=web',
       refreshProtocol: 'json',
       refreshTimeout: 2500,
+      expiryLeeway: 0,
     })
+  })
+
+  it.each([-1, 1.5, Number.NaN, '30'])('rejects expiryLeeway %j', (expiryLeeway) => {
+    expect(() => normalizeOptions({ apiPrefix: '/api/', refreshUrl: '/r', expiryLeeway } as never, ORIGIN)).toThrow(
+      `${PREFIX}\`expiryLeeway\` must be a whole number of milliseconds, 0 or more, got ${typeof expiryLeeway === 'string' ? `'${expiryLeeway}'` : expiryLeeway}.`,
+    )
   })
 })
 
@@ -201,7 +210,7 @@ describe('optionsToQuery / optionsFromQuery', () => {
   it('keeps unknown keys so that normalizeOptions rejects them', () => {
     const back = optionsFromQuery('apiPrefix=/api/&refreshUrl=/r&refreshUrll=/s')
     expect(() => normalizeOptions(back, ORIGIN)).toThrow(
-      `${PREFIX}unknown option \`refreshUrll\`; the options are apiPrefix, refreshUrl, refreshProtocol, refreshTimeout.`,
+      `${PREFIX}unknown option \`refreshUrll\`; the options are ${OPTION_NAMES.join(', ')}.`,
     )
   })
 

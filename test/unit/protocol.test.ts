@@ -12,6 +12,9 @@ describe('B14 isPageMessage', () => {
     [{ tokenProxy: 1, type: 'SET_TOKENS', tokens: { accessToken: 'a' } }],
     [{ tokenProxy: 1, type: 'LOGOUT' }],
     [{ tokenProxy: 1, type: 'CLAIM' }],
+    [{ tokenProxy: 1, type: 'HELLO' }],
+    // Another version passes the guard so that the worker can answer the mismatch.
+    [{ tokenProxy: 2, type: 'LOGOUT' }],
   ])('accepts %j', (message) => {
     expect(isPageMessage(message)).toBe(true)
   })
@@ -24,7 +27,7 @@ describe('B14 isPageMessage', () => {
     ['a number', 1],
     ['an array', [1, 'LOGOUT']],
     ['no version', { type: 'LOGOUT' }],
-    ['a newer version', { tokenProxy: 2, type: 'LOGOUT' }],
+    ['a fractional version', { tokenProxy: 1.5, type: 'LOGOUT' }],
     ['version 0', { tokenProxy: 0, type: 'LOGOUT' }],
     ['a string version', { tokenProxy: '1', type: 'LOGOUT' }],
     ['version true', { tokenProxy: true, type: 'LOGOUT' }],
@@ -43,6 +46,8 @@ describe('B14 isWorkerMessage', () => {
   it.each([
     [{ tokenProxy: 1, type: 'RESULT', ok: true }],
     [{ tokenProxy: 1, type: 'RESULT', ok: false, error: 'x' }],
+    // A LOGOUT from a worker of another version must still reach the page.
+    [{ tokenProxy: 2, type: 'LOGOUT', reason: 'logout' }],
     [{ tokenProxy: 1, type: 'LOGOUT', reason: 'refresh-rejected' }],
     [{ tokenProxy: 1, type: 'REFRESHED' }],
   ])('accepts %j', (message) => {
@@ -53,7 +58,7 @@ describe('B14 isWorkerMessage', () => {
     ['null', null],
     ['undefined', undefined],
     ['a string', 'REFRESHED'],
-    ['a wrong version', { tokenProxy: 2, type: 'REFRESHED' }],
+    ['a negative version', { tokenProxy: -1, type: 'REFRESHED' }],
     ['a string version', { tokenProxy: '1', type: 'REFRESHED' }],
     ['no version', { type: 'REFRESHED' }],
     ['an unknown type', { tokenProxy: 1, type: 'TOKENS' }],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Tokens } from '../../sw/protocol.js'
-import { jwtExpiry, parseTokenResponse } from '../../sw/tokens.js'
+import { expiresSoon, jwtExpiry, parseTokenResponse } from '../../sw/tokens.js'
 
 const NOW = 1_750_000_000_000
 
@@ -185,5 +185,31 @@ describe('jwtExpiry', () => {
     ['an object exp', jwt({ exp: { at: 1 } })],
   ])('returns undefined for %s', (_, token) => {
     expect(jwtExpiry(token)).toBeUndefined()
+  })
+})
+
+describe('B10 expiresSoon', () => {
+  const NOW = 1_000_000
+  it('is false without a known expiry', () => {
+    expect(expiresSoon({ accessToken: 'a' }, NOW, 30_000)).toBe(false)
+  })
+  it('is true inside the leeway and false outside it', () => {
+    const tokens = { accessToken: 'a', expiresAt: NOW + 30_000, obtainedAt: NOW - 3_600_000 }
+    expect(expiresSoon(tokens, NOW, 30_000)).toBe(true)
+    expect(expiresSoon(tokens, NOW, 29_999)).toBe(false)
+    expect(expiresSoon(tokens, NOW + 1, 29_999)).toBe(true)
+  })
+  it('is true once expired, whatever the leeway', () => {
+    expect(expiresSoon({ accessToken: 'a', expiresAt: NOW - 1 }, NOW, 0)).toBe(true)
+  })
+  it('uses half the lifetime when the token lives less than twice the leeway', () => {
+    // Lives 10 s, leeway 30 s: refresh in the last 5 s, not from the start.
+    const tokens = { accessToken: 'a', expiresAt: NOW + 10_000, obtainedAt: NOW }
+    expect(expiresSoon(tokens, NOW, 30_000)).toBe(false)
+    expect(expiresSoon(tokens, NOW + 4_999, 30_000)).toBe(false)
+    expect(expiresSoon(tokens, NOW + 5_000, 30_000)).toBe(true)
+  })
+  it('uses the full leeway when the receipt time is unknown', () => {
+    expect(expiresSoon({ accessToken: 'a', expiresAt: NOW + 10_000 }, NOW, 30_000)).toBe(true)
   })
 })

@@ -1,0 +1,56 @@
+import { expect, test, workerQuery } from './fixtures.js'
+
+test.describe('B10 ahead of expiry', () => {
+  test('steady state: 200 requests over 20 s with 5 s tokens and a 2 s leeway, zero 401s, one refresh per token', async ({ page, server, openConsole, login }) => {
+    test.setTimeout(60_000)
+    server.auth.accessTtlMs = 5_000
+    await openConsole(page, workerQuery({ expiryLeeway: 2_000 }))
+    await login(page)
+    const statuses = await page.evaluate(async () => {
+      const calls: Promise<number>[] = []
+      for (let i = 0; i < 200; i++) {
+        const url = `/api/me?i=${i}`
+        const call = i % 2 ? fetch(url).then((r) => r.status) : window.tokenProxy.http.get(url).then((r) => r.status)
+        calls.push(call)
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+      return Promise.all(calls)
+    })
+
+    expect(statuses).toEqual(Array(200).fill(200))
+    const records = server.requestsTo('/api/me')
+    expect(records.filter((r) => r.status === 401)).toEqual([])
+    expect(records).toHaveLength(200)
+    // Each token is refreshed once, about 3 s into its 5 s life: 20 s hold 6 or 7 of them.
+    const refreshes = server.requestsTo('/api/auth/refresh')
+    expect(refreshes.every((r) => r.status === 200)).toBe(true)
+    expect(refreshes.length).toBeGreaterThanOrEqual(5)
+    expect(refreshes.length).toBeLessThanOrEqual(8)
+    expect(new Set(records.map((r) => r.authorization)).size).toBe(refreshes.length + 1)
+    expect(server.auth.stats.reuseDetections).toBe(0)
+    const events = await page.evaluate(() => window.tokenProxyEvents)
+    expect(events).toEqual(refreshes.map(() => ({ type: 'refresh', reason: 'expiry' })))
+  })
+
+  test("the expiry is read from the JWT's exp when setTokens gives none", async ({ page, server, openConsole, login }) => {
+    server.auth.accessTtlMs = 4_000
+    await openConsole(page, workerQuery({ expiryLeeway: 1_500 }))
+    const { accessToken } = await login(page, { withExpiry: false })
+    // exp is in whole seconds, up to 1 s after the server's own expiry: 1.4 s before
+    // exp the token is inside the worker's leeway and still valid at the server.
+    const { exp } = JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()) as { exp: number }
+    await page.waitForTimeout(exp * 1000 - 1_400 - Date.now())
+    expect(await page.evaluate(async () => (await fetch('/api/me')).status)).toBe(200)
+    expect(server.requestsTo('/api/me').map((r) => r.status)).toEqual([200])
+    expect(server.requestsTo('/api/me')[0]!.authorization).not.toBe(`Bearer ${accessToken}`)
+    expect(server.requestsTo('/api/auth/refresh')).toHaveLength(1)
+    expect(await page.evaluate(() => window.tokenProxyEvents)).toEqual([{ type: 'refresh', reason: 'expiry' }])
+  })
+
+  test('a token far from expiry is not refreshed', async ({ page, server, openConsole, login }) => {
+    await openConsole(page, workerQuery({ expiryLeeway: 2_000 }))
+    await login(page)
+    expect(await page.evaluate(async () => (await fetch('/api/me')).status)).toBe(200)
+    expect(server.requestsTo('/api/auth/refresh')).toHaveLength(0)
+  })
+})

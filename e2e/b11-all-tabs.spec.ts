@@ -1,0 +1,128 @@
+import type { Page } from '@playwright/test'
+import { expect, test, workerQuery } from './fixtures.js'
+
+/** `count` concurrent requests, fetch and axios by turns, to distinct URLs (the HTTP cache lock sends identical GETs one by one). */
+const burst = (tab: Page, count: number) =>
+  tab.evaluate(
+    (n) =>
+      Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          i % 2 ? fetch(`/api/me?i=${i}`).then((r) => r.status) : window.tokenProxy.http.get(`/api/me?i=${i}`).then((r) => r.status),
+        ),
+      ),
+    count,
+  )
+
+test.describe('B11 all tabs', () => {
+  test('4 tabs x 25 concurrent requests at expiry, rotation and reuse detection on: 1 refresh, 0 reuses, 0 logouts', async ({ page, context, server, openConsole, login }) => {
+    const tabs = [await openConsole(page)]
+    for (let i = 0; i < 3; i++) tabs.push(await openConsole(await context.newPage()))
+    await login(page)
+    server.auth.expireAccessTokens()
+    server.faults.refreshDelayMs = 200
+
+    const statuses = (await Promise.all(tabs.map((tab) => burst(tab, 25)))).flat()
+    expect(statuses).toEqual(Array(100).fill(200))
+    expect(server.requestsTo('/api/auth/refresh')).toHaveLength(1)
+    expect(server.auth.stats.reuseDetections).toBe(0)
+    for (const tab of tabs) {
+      await expect.poll(() => tab.evaluate(() => window.tokenProxyEvents)).toEqual([{ type: 'refresh', reason: 'unauthorized' }])
+    }
+  })
+
+  test('two workers of one origin (two scopes) share one refresh under the Web Lock', async ({ page, context, server, openConsole, login }) => {
+    const a = await openConsole(page, 'scope=/twin/a', '/twin/a')
+    const b = await openConsole(await context.newPage(), 'scope=/twin/b', '/twin/b')
+    const scopes = await Promise.all([a, b].map((tab) => tab.evaluate(async () => (await navigator.serviceWorker.getRegistration())!.scope)))
+    expect(scopes).toEqual([`${server.url}/twin/a`, `${server.url}/twin/b`])
+    await login(a)
+    server.auth.expireAccessTokens()
+    // Slow enough that both workers see their 401s while the first refresh runs.
+    server.faults.refreshDelayMs = 500
+
+    const statuses = (await Promise.all([burst(a, 10), burst(b, 10)])).flat()
+    expect(statuses).toEqual(Array(20).fill(200))
+    expect(server.requestsTo('/api/auth/refresh')).toHaveLength(1)
+    expect(server.auth.stats.reuseDetections).toBe(0)
+  })
+
+  test('LOGOUT reaches a tab the worker does not control', async ({ page, context, server, openConsole, login }) => {
+    await openConsole(page, 'stay')
+    await login(page)
+    // A hard reload leaves this tab uncontrolled; with ?manual nothing asks for control.
+    const loose = await context.newPage()
+    await loose.goto(`${server.url}/console?manual`)
+    const cdp = await context.newCDPSession(loose)
+    await Promise.all([loose.waitForEvent('load'), cdp.send('Page.reload', { ignoreCache: true })])
+    expect(await loose.evaluate(() => navigator.serviceWorker.controller)).toBeNull()
+    await loose.evaluate(() => {
+      const seen: unknown[] = ((window as unknown as { seen: unknown[] }).seen = [])
+      navigator.serviceWorker.addEventListener('message', (event) => seen.push(event.data))
+      navigator.serviceWorker.startMessages()
+    })
+
+    await page.evaluate(() => window.tokenProxy.logout())
+    await expect
+      .poll(() => loose.evaluate(() => (window as unknown as { seen: unknown[] }).seen))
+      .toEqual([{ tokenProxy: 1, type: 'LOGOUT', reason: 'logout' }])
+  })
+})
+
+test.describe('worker updates', () => {
+  test('a new worker version takes over mid-traffic: no request fails, tokens survive', async ({ page, server, openConsole, login }) => {
+    test.setTimeout(60_000)
+    await openConsole(page)
+    const { accessToken } = await login(page)
+    // Chromium defers the first update check for a few seconds after a registration.
+    await page.waitForTimeout(6_000)
+    const pending = () => page.evaluate(() => (window as unknown as { pending: Promise<number[]> }).pending)
+    // Requests in flight through the current version (distinct URLs, or the HTTP
+    // cache lock sends them one by one; 4, below Chromium's 6 connections per host)...
+    await page.evaluate(() => {
+      const slow = (i: number) => fetch(`/api/slow?ms=800&i=${i}`).then((r) => r.status)
+      ;(window as unknown as { pending: Promise<number[]> }).pending = Promise.all([0, 1, 2, 3].map(slow))
+    })
+    await expect.poll(() => server.arrivals.filter((p) => p === '/api/slow').length).toBe(4)
+
+    // ...when a changed sw.js is deployed and the page finds it.
+    server.deployment.workerBuild = 2
+    const during = await page.evaluate(async () => {
+      const changed = new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }))
+      const registration = (await navigator.serviceWorker.getRegistration())!
+      const update = registration.update()
+      // More requests while the new version installs and takes over.
+      const more = Array.from({ length: 10 }, (_, i) => fetch(`/api/me?during=${i}`).then((r) => r.status))
+      await update
+      await changed
+      return Promise.all(more)
+    })
+
+    expect(await pending()).toEqual(Array(4).fill(200))
+    expect(during).toEqual(Array(10).fill(200))
+    expect(server.requestsTo('/sw.js').length).toBeGreaterThanOrEqual(2)
+    // The new version has the tokens the old one stored: no refresh, no login.
+    expect(await page.evaluate(async () => (await fetch('/api/me')).status)).toBe(200)
+    expect(new Set(server.requestsTo('/api/me').map((r) => r.authorization))).toEqual(new Set([`Bearer ${accessToken}`]))
+    expect(server.requestsTo('/api/auth/refresh')).toHaveLength(0)
+    expect(await page.evaluate(() => window.tokenProxyEvents)).toEqual([])
+  })
+
+  test('a page of another protocol version is told which versions differ', async ({ page, openConsole }) => {
+    await openConsole(page)
+    const answer = await page.evaluate(
+      () =>
+        new Promise((resolve) => {
+          const channel = new MessageChannel()
+          channel.port1.onmessage = (event) => resolve(event.data)
+          navigator.serviceWorker.controller!.postMessage({ tokenProxy: 2, type: 'HELLO' }, [channel.port2])
+        }),
+    )
+    expect(answer).toEqual({
+      tokenProxy: 1,
+      type: 'RESULT',
+      ok: false,
+      version: 1,
+      error: 'the page speaks token proxy protocol 2, this worker 1',
+    })
+  })
+})
