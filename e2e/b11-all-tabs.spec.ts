@@ -46,6 +46,18 @@ test.describe('B11 all tabs', () => {
     expect(server.auth.stats.reuseDetections).toBe(0)
   })
 
+  test('logout in a tab of one registration logs out the tabs and the worker of another', async ({ page, context, server, openConsole, login }) => {
+    const a = await openConsole(page, 'scope=/twin/a&stay', '/twin/a')
+    const b = await openConsole(await context.newPage(), 'scope=/twin/b&stay', '/twin/b')
+    await login(a)
+    expect(await b.evaluate(async () => (await fetch('/api/me')).status)).toBe(200)
+    await b.evaluate(() => window.tokenProxy.logout())
+    await expect.poll(() => a.evaluate(() => window.tokenProxyEvents)).toEqual([{ type: 'logout', reason: 'logout' }])
+    // Worker A forgot its copy of the tokens: its next request goes without one.
+    expect(await a.evaluate(async () => (await fetch('/api/me?after')).status)).toBe(401)
+    expect(server.requestsTo('/api/me').at(-1)!.authorization).toBeNull()
+  })
+
   test('LOGOUT reaches a tab the worker does not control', async ({ page, context, server, openConsole, login }) => {
     await openConsole(page, 'stay')
     await login(page)

@@ -21,6 +21,15 @@ export function createTokenStore(): TokenStore {
   let memory: Tokens | null | undefined
   let generation = 0
   let warned = false
+  // Other workers of the origin (another scope, another version) say when they
+  // change the tokens: forget ours, and read storage again on the next request.
+  const peers = typeof BroadcastChannel === 'function' ? new BroadcastChannel(DB_NAME) : undefined
+  if (peers) {
+    peers.onmessage = () => {
+      generation++
+      memory = undefined
+    }
+  }
 
   async function safely<T>(action: () => Promise<T>, fallback: T): Promise<T> {
     try {
@@ -62,11 +71,13 @@ export function createTokenStore(): TokenStore {
       const tokens = { ...given, obtainedAt: given.obtainedAt ?? Date.now() }
       memory = tokens
       await safely(() => set(KEY, tokens, db), undefined)
+      peers?.postMessage('changed')
     },
     async clear() {
       generation++
       memory = null
       await safely(() => del(KEY, db), undefined)
+      peers?.postMessage('changed')
     },
   }
 }
