@@ -12,9 +12,10 @@ const KEY = 'tokens'
  * memory copy so the hot path does not open IndexedDB per request. Memory
  * changes first, so every later read in this worker sees the newest tokens;
  * `write` resolves once they are durable, and the coordinator releases no
- * waiting request before that. `reload` re-reads storage for the case of
- * another worker version writing. If IndexedDB fails, the worker goes on from
- * memory for the rest of its life and says so once.
+ * waiting request before that. Other workers of the origin (another scope,
+ * another version) announce their changes on a BroadcastChannel, and `reload`
+ * re-reads storage under the refresh lock. If IndexedDB fails, the worker goes
+ * on from memory for the rest of its life and says so once.
  */
 export function createTokenStore(): TokenStore {
   const db = createStore(DB_NAME, STORE_NAME)
