@@ -34,13 +34,15 @@ export interface CoordinatorDeps {
   /** Tells every tab; awaited before waiting requests are released. */
   onRefreshed(reason: RefreshReason): Promise<void> | void
   onRejected(): Promise<void> | void
+  /** Whether a refresh needs a stored refresh token (not with the cookie protocol). @default true */
+  refreshTokenRequired?: boolean
 }
 
 /**
  * Owns the one refresh in flight. Every request that needs a refresh, or
  * arrives while one runs, waits for the same one.
  */
-export function createCoordinator({ store, refresh, lock, onRefreshed, onRejected }: CoordinatorDeps) {
+export function createCoordinator({ store, refresh, lock, onRefreshed, onRejected, refreshTokenRequired = true }: CoordinatorDeps) {
   /** The one refresh in flight, and the access token it replaces. */
   let inFlight: { from: string; result: Promise<Recovery> } | null = null
 
@@ -55,7 +57,7 @@ export function createCoordinator({ store, refresh, lock, onRefreshed, onRejecte
     const stored = await store.reload()
     if (!stored) return { kind: 'none' }
     if (stored.accessToken !== from.accessToken) return { kind: 'retry', tokens: stored }
-    if (!stored.refreshToken) return end()
+    if (refreshTokenRequired && !stored.refreshToken) return end()
     const generation = store.generation
     const result = await refresh(stored).catch(
       (error: unknown): RefreshResult => ({ kind: 'unavailable', reason: String(error) }),

@@ -2,12 +2,14 @@ import { registerRoute } from 'workbox-routing'
 import type { HTTPMethod } from 'workbox-routing/utils/constants.js'
 import { createCoordinator } from './coordinator.js'
 import { TokenProxyError } from './errors.js'
-import { createMatcher } from './match.js'
+import { createMatcher, type RouteKind } from './match.js'
+import { logout, passLogout } from './logout.js'
 import { broadcast, listenForMessages } from './messages.js'
 import { normalizeOptions, type TokenProxyOptions } from './options.js'
 import { createRequestHandler } from './proxy.js'
 import { requestRefresh } from './refresh.js'
 import { createTokenStore } from './store.js'
+import { vaultLogin } from './vault.js'
 
 declare const self: ServiceWorkerGlobalScope
 
@@ -33,18 +35,33 @@ export function installTokenProxy(options: TokenProxyOptions): void {
   }
   installed = true
 
-  const store = createTokenStore()
+  const cookie = normalized.refreshProtocol === 'cookie'
+  const store = createTokenStore({ keepRefreshToken: !cookie })
   const coordinator = createCoordinator({
     store,
+    refreshTokenRequired: !cookie,
     refresh: (tokens) => requestRefresh(normalized, tokens),
     lock: (task) => (self.navigator.locks ? self.navigator.locks.request(REFRESH_LOCK, task) : task()),
     onRefreshed: (reason) => broadcast({ type: 'REFRESHED', reason }),
     onRejected: () => broadcast({ type: 'LOGOUT', reason: 'refresh-rejected' }),
   })
-  const matches = createMatcher(normalized, origin)
-  const handler = createRequestHandler(coordinator, normalized.expiryLeeway)
-  for (const method of METHODS) {
-    registerRoute(({ url, request }) => matches(url, request), handler, method as HTTPMethod)
+  const kindOf = createMatcher(normalized, origin)
+  const api = createRequestHandler(coordinator, normalized.expiryLeeway)
+  const handlers: Record<RouteKind, (request: Request) => Promise<Response>> = {
+    api: (request) => api({ request }),
+    login: (request) => vaultLogin(request, store),
+    logout: (request) => passLogout(request, store),
   }
-  listenForMessages(store)
+  for (const method of METHODS) {
+    registerRoute(
+      ({ url, request }) => {
+        const kind = kindOf(url, request)
+        // Workbox hands a returned object to the handler as `params`.
+        return kind && { kind }
+      },
+      ({ request, params }) => handlers[(params as { kind: RouteKind }).kind](request),
+      method as HTTPMethod,
+    )
+  }
+  listenForMessages(store, () => logout(normalized, store))
 }

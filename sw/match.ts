@@ -7,17 +7,37 @@ export interface RequestLike {
 }
 
 /**
- * Builds the test that decides whether the worker handles a request at all.
- * Anything it refuses is left to the browser: no token, no `respondWith`.
+ * How the worker handles a request: `api` gets the token (and a refresh on
+ * 401), `login` has its tokens taken out of the response, `logout` gets the
+ * token and ends the session. Anything else is left to the browser.
+ */
+export type RouteKind = 'api' | 'login' | 'logout'
+
+const endpoint = (href: string | undefined) => {
+  if (href === undefined) return undefined
+  const url = new URL(href)
+  return url.origin + url.pathname
+}
+
+/**
+ * Builds the test that decides whether the worker handles a request at all,
+ * and how. Anything it refuses (`undefined`) gets no token and no
+ * `respondWith`: other origins, look-alike paths, navigations, `no-cors`
+ * requests, the refresh endpoint, requests with their own `Authorization`.
  */
 export function createMatcher(options: NormalizedOptions, origin: string) {
-  const refresh = new URL(options.refreshUrl)
-  const refreshPath = refresh.origin + refresh.pathname
-  return (url: URL, request: RequestLike): boolean =>
-    url.origin === origin &&
-    request.mode !== 'navigate' &&
-    request.mode !== 'no-cors' &&
-    url.origin + url.pathname !== refreshPath &&
-    !request.headers.has('authorization') &&
-    options.apiPrefixes.some((p) => url.pathname === p || url.pathname.startsWith(`${p}/`))
+  const origins = new Set([origin, ...options.trustedOrigins])
+  const refresh = endpoint(options.refreshUrl)
+  const login = endpoint(options.loginUrl)
+  const logout = endpoint(options.logoutUrl)
+  return (url: URL, request: RequestLike): RouteKind | undefined => {
+    if (!origins.has(url.origin) || request.mode === 'navigate' || request.mode === 'no-cors') return undefined
+    const path = url.origin + url.pathname
+    if (path === refresh) return undefined
+    if (path === login) return 'login'
+    if (request.headers.has('authorization')) return undefined
+    if (path === logout) return 'logout'
+    const { pathname } = url
+    return options.apiPrefixes.some((p) => pathname === p || pathname.startsWith(`${p}/`)) ? 'api' : undefined
+  }
 }

@@ -14,7 +14,7 @@ function fromOwnWindow(source: ExtendableMessageEvent['source']): boolean {
   return source instanceof WindowClient && new URL(source.url).origin === self.location.origin
 }
 
-async function handle(message: PageMessage, store: TokenStore): Promise<void> {
+async function handle(message: PageMessage, store: TokenStore, logout: () => Promise<void>): Promise<void> {
   switch (message.type) {
     case 'HELLO':
       return
@@ -26,8 +26,7 @@ async function handle(message: PageMessage, store: TokenStore): Promise<void> {
       return
     }
     case 'LOGOUT':
-      await store.clear()
-      await broadcast({ type: 'LOGOUT', reason: 'logout' })
+      await logout()
       return
     case 'CLAIM':
       await self.clients.claim()
@@ -40,7 +39,7 @@ async function handle(message: PageMessage, store: TokenStore): Promise<void> {
  * this origin are read; anything else is ignored. Each answer goes back on
  * the port the page sent, and never holds a token.
  */
-export function listenForMessages(store: TokenStore): void {
+export function listenForMessages(store: TokenStore, logout: () => Promise<void>): void {
   self.addEventListener('message', (event) => {
     if (!fromOwnWindow(event.source) || !isPageMessage(event.data)) return
     const port = event.ports[0]
@@ -52,7 +51,7 @@ export function listenForMessages(store: TokenStore): void {
       return
     }
     event.waitUntil(
-      handle(event.data, store).then(
+      handle(event.data, store, logout).then(
         () => reply({ type: 'RESULT', ok: true }),
         (error: unknown) => fail(String((error as Error)?.message ?? error)),
       ),

@@ -1,28 +1,51 @@
 import { TokenProxyOptionsError } from './errors.js'
 
 /** How the worker talks to the refresh endpoint. */
-export type RefreshProtocol = 'json'
+export type RefreshProtocol = 'json' | 'cookie'
 
 /** Options of the worker half, given to `installTokenProxy` or, for the standalone `sw.js`, in its URL. */
 export interface TokenProxyOptions {
   /**
-   * Same-origin path prefix, or list of them, whose requests get the access
-   * token. Matched on a path-segment boundary: `/api/` matches `/api` and
-   * `/api/users`, never `/apix`.
+   * Path prefix, or list of them, whose requests get the access token, on
+   * the worker's origin and on `trustedOrigins`. Matched on a path-segment
+   * boundary: `/api/` matches `/api` and `/api/users`, never `/apix`.
    */
   apiPrefix: string | readonly string[]
   /**
-   * The refresh endpoint, a same-origin path. It never gets a token injected
-   * and never triggers a refresh itself.
+   * The refresh endpoint: a same-origin path, or a URL on one of
+   * `trustedOrigins`. It never gets a token injected and never triggers a
+   * refresh itself.
    */
   refreshUrl: string
   /**
-   * The refresh protocol. `'json'`: POST `{"refreshToken": …}`, answered by
-   * JSON with `accessToken`, `access_token` or `token`, optionally a new
+   * Other origins (scheme, host, port, such as `'https://api.example.com'`)
+   * whose `apiPrefix` paths also get the token. Compared exactly after URL
+   * parsing, never as a prefix or a pattern.
+   * @default []
+   */
+  trustedOrigins?: readonly string[]
+  /**
+   * The refresh protocol.
+   * `'json'`: POST `{"refreshToken": …}`, answered by JSON with
+   * `accessToken`, `access_token` or `token`, optionally a new
    * `refreshToken`/`refresh_token` and `expiresIn`/`expires_in` (seconds).
+   * `'cookie'`: POST with credentials and no body: the refresh credential is
+   * an HttpOnly cookie no script can read; the worker keeps only the access
+   * token and its expiry.
    * @default 'json'
    */
   refreshProtocol?: RefreshProtocol
+  /**
+   * The login endpoint (same-origin path or URL on `trustedOrigins`). The
+   * worker takes the tokens out of its successful JSON response, stores them,
+   * and hands the page the body without them.
+   */
+  loginUrl?: string
+  /**
+   * The logout endpoint. A response from it clears the tokens and logs every
+   * tab out; `proxy.logout()` calls it (POST, with the token) before that.
+   */
+  logoutUrl?: string
   /**
    * How long the refresh endpoint may take, in milliseconds, before the
    * refresh counts as unavailable (the session is kept).
@@ -43,16 +66,30 @@ export interface TokenProxyOptions {
 export interface NormalizedOptions {
   /** Prefixes without their trailing slash: `/api/` becomes `/api`, `/` becomes ``. */
   apiPrefixes: readonly string[]
-  /** Absolute URL of the refresh endpoint. */
+  /** Origins other than the worker's own whose API paths get the token, as `URL.origin` writes them. */
+  trustedOrigins: readonly string[]
+  /** Absolute URLs of the endpoints. */
   refreshUrl: string
+  loginUrl: string | undefined
+  logoutUrl: string | undefined
   refreshProtocol: RefreshProtocol
   refreshTimeout: number
   expiryLeeway: number
 }
 
-export const OPTION_NAMES = ['apiPrefix', 'refreshUrl', 'refreshProtocol', 'refreshTimeout', 'expiryLeeway'] as const
+export const OPTION_NAMES = [
+  'apiPrefix',
+  'refreshUrl',
+  'trustedOrigins',
+  'refreshProtocol',
+  'loginUrl',
+  'logoutUrl',
+  'refreshTimeout',
+  'expiryLeeway',
+] as const
+const LISTS: readonly string[] = ['apiPrefix', 'trustedOrigins']
 const NUMBERS: readonly string[] = ['refreshTimeout', 'expiryLeeway']
-const PROTOCOLS: readonly string[] = ['json']
+const PROTOCOLS: readonly string[] = ['json', 'cookie']
 
 function fail(option: string, expected: string, got: unknown): never {
   throw new TokenProxyOptionsError(
@@ -71,10 +108,35 @@ export function isSameOriginPath(value: unknown): value is string {
 
 function prefix(value: unknown): string {
   if (!isSameOriginPath(value) || /[?#]/.test(value)) {
-    fail('apiPrefix', "a same-origin path such as '/api/' (no query, no hash)", value)
+    fail('apiPrefix', "a path such as '/api/' (no query, no hash)", value)
   }
   // Compared with `URL.pathname`, so normalized the same way (percent-encoding, dot segments).
   return new URL(value, 'http://x').pathname.replace(/\/+$/, '')
+}
+
+/** An origin exactly as `URL.origin` writes it: `https://api.example.com`, no path, no slash. */
+function trustedOrigin(value: unknown): string {
+  let parsed: URL | undefined
+  try {
+    parsed = typeof value === 'string' ? new URL(value) : undefined
+  } catch {}
+  if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== value) {
+    fail('trustedOrigins', "a list of origins such as 'https://api.example.com' (scheme, host and port; no path)", value)
+  }
+  return parsed.origin
+}
+
+/** A same-origin path, or an absolute URL on a trusted origin; returned absolute. */
+function endpoint(option: string, value: unknown, origin: string, trusted: readonly string[]): string {
+  if (isSameOriginPath(value)) return new URL(value, origin).href
+  let parsed: URL | undefined
+  try {
+    parsed = typeof value === 'string' ? new URL(value) : undefined
+  } catch {}
+  if (!parsed || !trusted.includes(parsed.origin)) {
+    fail(option, "a same-origin path such as '/api/auth/refresh', or a URL on one of `trustedOrigins`", value)
+  }
+  return parsed.href
 }
 
 /**
@@ -91,12 +153,20 @@ export function normalizeOptions(options: TokenProxyOptions, origin: string): No
       )
     }
   }
-  const { apiPrefix, refreshUrl, refreshProtocol = 'json', refreshTimeout = 10_000, expiryLeeway = 30_000 } = options
+  const {
+    apiPrefix,
+    refreshUrl,
+    trustedOrigins = [],
+    refreshProtocol = 'json',
+    loginUrl,
+    logoutUrl,
+    refreshTimeout = 10_000,
+    expiryLeeway = 30_000,
+  } = options
   const list: readonly unknown[] = Array.isArray(apiPrefix) ? apiPrefix : [apiPrefix]
   if (list.length === 0) fail('apiPrefix', 'a path or a non-empty list of paths', apiPrefix)
-  if (!isSameOriginPath(refreshUrl)) {
-    fail('refreshUrl', "a same-origin path such as '/api/auth/refresh'", refreshUrl)
-  }
+  if (!Array.isArray(trustedOrigins)) fail('trustedOrigins', 'a list of origins', trustedOrigins)
+  const trusted = trustedOrigins.map(trustedOrigin).filter((o) => o !== origin)
   if (!PROTOCOLS.includes(refreshProtocol)) {
     fail('refreshProtocol', PROTOCOLS.map((p) => `'${p}'`).join(' or '), refreshProtocol)
   }
@@ -108,7 +178,10 @@ export function normalizeOptions(options: TokenProxyOptions, origin: string): No
   }
   return {
     apiPrefixes: list.map(prefix),
-    refreshUrl: new URL(refreshUrl, origin).href,
+    trustedOrigins: trusted,
+    refreshUrl: endpoint('refreshUrl', refreshUrl, origin, trusted),
+    loginUrl: loginUrl === undefined ? undefined : endpoint('loginUrl', loginUrl, origin, trusted),
+    logoutUrl: logoutUrl === undefined ? undefined : endpoint('logoutUrl', logoutUrl, origin, trusted),
     refreshProtocol,
     refreshTimeout,
     expiryLeeway,
@@ -136,8 +209,7 @@ export function optionsFromQuery(search: string): TokenProxyOptions {
   const options: Record<string, unknown> = {}
   for (const key of new Set(query.keys())) {
     const values = query.getAll(key)
-    options[key] =
-      key === 'apiPrefix' ? values : NUMBERS.includes(key) ? Number(values[0]) : values[0]
+    options[key] = LISTS.includes(key) ? values : NUMBERS.includes(key) ? Number(values[0]) : values[0]
   }
   return options as unknown as TokenProxyOptions
 }

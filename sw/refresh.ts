@@ -40,14 +40,26 @@ export async function classifyRefreshResponse(
   return tokens ? { kind: 'ok', tokens } : { kind: 'unavailable', reason: 'no access token in the response' }
 }
 
-/** Calls the refresh endpoint once with the `'json'` protocol. Never throws. */
+/**
+ * The refresh request of each protocol. `'json'` sends the refresh token in
+ * the body; `'cookie'` sends none: the browser adds the HttpOnly cookie.
+ */
+function refreshInit({ refreshProtocol }: NormalizedOptions, tokens: Tokens): RequestInit {
+  return refreshProtocol === 'cookie'
+    ? { headers: { Accept: 'application/json' }, credentials: 'include' }
+    : {
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: JSON.stringify({ refreshToken: tokens.refreshToken }),
+        credentials: 'same-origin',
+      }
+}
+
+/** Calls the refresh endpoint once. Never throws. */
 export async function requestRefresh(options: NormalizedOptions, tokens: Tokens): Promise<RefreshResult> {
   try {
     const response = await fetch(options.refreshUrl, {
+      ...refreshInit(options, tokens),
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify({ refreshToken: tokens.refreshToken }),
-      credentials: 'same-origin',
       cache: 'no-store',
       signal: AbortSignal.timeout(options.refreshTimeout),
     })

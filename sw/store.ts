@@ -17,7 +17,7 @@ const KEY = 'tokens'
  * re-reads storage under the refresh lock. If IndexedDB fails, the worker goes
  * on from memory for the rest of its life and says so once.
  */
-export function createTokenStore(): TokenStore {
+export function createTokenStore({ keepRefreshToken = true } = {}): TokenStore {
   const db = createStore(DB_NAME, STORE_NAME)
   let memory: Tokens | null | undefined
   let generation = 0
@@ -70,6 +70,8 @@ export function createTokenStore(): TokenStore {
       generation++
       // The receipt time lets the worker tell how long the token lives (see `expiresSoon`).
       const tokens = { ...given, obtainedAt: given.obtainedAt ?? Date.now() }
+      // With the cookie protocol the refresh credential lives in an HttpOnly cookie, never here.
+      if (!keepRefreshToken) delete tokens.refreshToken
       memory = tokens
       await safely(() => set(KEY, tokens, db), undefined)
       peers?.postMessage('changed')

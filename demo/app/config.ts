@@ -3,7 +3,13 @@ import { registerTokenProxy, type RegisterTokenProxyOptions } from '../../client
 /** The one place the demo configures the proxy: every page registers the same worker. */
 export const proxyOptions: RegisterTokenProxyOptions = {
   workerUrl: '/sw.js',
-  worker: { apiPrefix: '/api/', refreshUrl: '/api/auth/refresh' },
+  worker: {
+    apiPrefix: '/api/',
+    refreshUrl: '/api/auth/refresh',
+    // The worker keeps the tokens of the login answer: the page never sees them.
+    loginUrl: '/api/auth/login',
+    logoutUrl: '/api/auth/logout',
+  },
   loginPath: '/login',
 }
 

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, resolve } from 'node:path'
-import { AuthService } from './auth.js'
+import { AuthService, type TokenSet } from './auth.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 
@@ -12,6 +12,12 @@ export interface DemoServerOptions {
   port?: number
   /** Lifetime of access tokens in milliseconds. @default 10000 */
   accessTtlMs?: number
+  /**
+   * Where the refresh token travels. `'json'`: in the login and refresh
+   * bodies. `'cookie'`: only in an HttpOnly, SameSite=Strict cookie scoped to
+   * `/api/auth`, never in a body. @default 'json'
+   */
+  refreshMode?: 'json' | 'cookie'
 }
 
 /** What the server does that tests can change while it runs. */
@@ -84,6 +90,25 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 const wait = (ms: number) => new Promise((done) => setTimeout(done, ms))
 
+const REFRESH_COOKIE = 'refresh_token'
+
+/**
+ * The refresh cookie: HttpOnly (no script reads it), SameSite=Strict, sent
+ * only to /api/auth. Secure belongs on it wherever the site is served over
+ * https; the demo runs on http://127.0.0.1.
+ */
+function refreshCookie(value: string, maxAge: number): string {
+  return `${REFRESH_COOKIE}=${value}; HttpOnly; SameSite=Strict; Path=/api/auth; Max-Age=${maxAge}`
+}
+
+function readCookie(req: IncomingMessage, name: string): string | undefined {
+  for (const pair of (req.headers.cookie ?? '').split(/;\s*/)) {
+    const at = pair.indexOf('=')
+    if (pair.slice(0, at) === name) return pair.slice(at + 1)
+  }
+  return undefined
+}
+
 /**
  * The demo's auth server and API: login, refresh with rotation and reuse
  * detection, protected endpoints, and the demo app's pages. Every request is
@@ -93,6 +118,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   const auth = new AuthService(options.accessTtlMs ?? 10_000)
   const faults: Faults = { refreshDelayMs: 0, rejectAllTokens: false }
   const deployment: Deployment = { workerBuild: 0 }
+  const cookieMode = options.refreshMode === 'cookie'
   const requests: RequestRecord[] = []
   const arrivals: string[] = []
 
@@ -111,6 +137,11 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     }
     const path = url.pathname
     const cors = { 'Access-Control-Allow-Origin': '*' }
+    /** Login and refresh answers: in cookie mode the refresh token goes only into the cookie. */
+    const issue = ({ refreshToken, ...rest }: TokenSet) =>
+      cookieMode
+        ? json(200, rest, { 'Set-Cookie': refreshCookie(refreshToken, 30 * 24 * 3600) })
+        : json(200, { ...rest, refreshToken })
 
     if (req.method === 'OPTIONS' && (path.startsWith('/api') || path.startsWith('/apix'))) {
       res.writeHead(204, { ...cors, 'Access-Control-Allow-Headers': '*', 'Access-Control-Allow-Methods': '*' })
@@ -122,12 +153,13 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
       if (typeof username !== 'string' || username === '' || password !== 'demo') {
         return json(401, { error: 'invalid_credentials', message: "Any user name, password 'demo'." })
       }
-      return json(200, auth.login(username))
+      return issue(auth.login(username))
     }
     if (path === '/api/auth/refresh' && req.method === 'POST') {
       if (faults.refreshDelayMs) await wait(faults.refreshDelayMs)
-      const tokens = auth.rotate(input().refreshToken)
-      return tokens ? json(200, tokens) : json(400, { error: 'invalid_grant' })
+      const presented = cookieMode ? readCookie(req, REFRESH_COOKIE) : input().refreshToken
+      const tokens = auth.rotate(presented)
+      return tokens ? issue(tokens) : json(400, { error: 'invalid_grant' }, cookieMode ? { 'Set-Cookie': refreshCookie('', 0) } : {})
     }
     if (path === '/apix' || path.startsWith('/apix/')) {
       return json(200, { path, authorization: req.headers.authorization ?? null }, cors)
@@ -140,7 +172,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
       }
       if (path === '/api/auth/logout') {
         auth.endSession(identity.sid)
-        return json(200, { ok: true })
+        return json(200, { ok: true }, cookieMode ? { 'Set-Cookie': refreshCookie('', 0) } : {})
       }
       if (path === '/api/me') return json(200, identity, cors)
       if (path === '/api/echo' || path === '/api/slow') {

@@ -9,7 +9,7 @@ function matcher(options: Partial<TokenProxyOptions> = {}) {
   const match = createMatcher(normalized, ORIGIN)
   return (url: string, request: Partial<{ mode: RequestMode; headers: HeadersInit }> = {}): boolean => {
     const like: RequestLike = { mode: request.mode ?? 'cors', headers: new Headers(request.headers ?? {}) }
-    return match(new URL(url, ORIGIN), like)
+    return match(new URL(url, ORIGIN), like) === 'api'
   }
 }
 

@@ -27,7 +27,7 @@ describe('B14 bad input: normalizeOptions rejects invalid options', () => {
     expect(error).toBeInstanceOf(TokenProxyOptionsError)
     expect(error.name).toBe('TokenProxyOptionsError')
     expect(error.message).toBe(
-      `${PREFIX}\`refreshUrl\` must be a same-origin path such as '/api/auth/refresh', got 'https://x'.`,
+      `${PREFIX}\`refreshUrl\` must be a same-origin path such as '/api/auth/refresh', or a URL on one of \`trustedOrigins\`, got 'https://x'.`,
     )
   })
 
@@ -41,7 +41,7 @@ describe('B14 bad input: normalizeOptions rejects invalid options', () => {
     [42, '42'],
   ])('rejects refreshUrl %j', (refreshUrl, shown) => {
     expect(errorOf({ apiPrefix: '/api/', refreshUrl }).message).toBe(
-      `${PREFIX}\`refreshUrl\` must be a same-origin path such as '/api/auth/refresh', got ${shown}.`,
+      `${PREFIX}\`refreshUrl\` must be a same-origin path such as '/api/auth/refresh', or a URL on one of \`trustedOrigins\`, got ${shown}.`,
     )
   })
 
@@ -55,13 +55,13 @@ describe('B14 bad input: normalizeOptions rejects invalid options', () => {
     [null, 'null'],
   ])('rejects apiPrefix %j', (apiPrefix, shown) => {
     expect(errorOf({ apiPrefix, refreshUrl: '/auth/refresh' }).message).toBe(
-      `${PREFIX}\`apiPrefix\` must be a same-origin path such as '/api/' (no query, no hash), got ${shown}.`,
+      `${PREFIX}\`apiPrefix\` must be a path such as '/api/' (no query, no hash), got ${shown}.`,
     )
   })
 
   it('rejects a bad entry inside an apiPrefix list, naming that entry', () => {
     expect(errorOf({ apiPrefix: ['/api/', '//evil'], refreshUrl: '/auth/refresh' }).message).toBe(
-      `${PREFIX}\`apiPrefix\` must be a same-origin path such as '/api/' (no query, no hash), got '//evil'.`,
+      `${PREFIX}\`apiPrefix\` must be a path such as '/api/' (no query, no hash), got '//evil'.`,
     )
   })
 
@@ -73,7 +73,7 @@ describe('B14 bad input: normalizeOptions rejects invalid options', () => {
 
   it('rejects an unknown refreshProtocol', () => {
     expect(errorOf({ apiPrefix: '/api/', refreshUrl: '/auth/refresh', refreshProtocol: 'form' }).message).toBe(
-      `${PREFIX}\`refreshProtocol\` must be 'json', got 'form'.`,
+      `${PREFIX}\`refreshProtocol\` must be 'json' or 'cookie', got 'form'.`,
     )
   })
 
@@ -91,10 +91,10 @@ describe('B14 bad input: normalizeOptions rejects invalid options', () => {
   })
 
   it('rejects an unknown option, listing the known ones', () => {
-    const error = errorOf({ apiPrefix: '/api/', refreshUrl: '/auth/refresh', loginUrl: '/login' })
+    const error = errorOf({ apiPrefix: '/api/', refreshUrl: '/auth/refresh', clientId: 'web' })
     expect(error).toBeInstanceOf(TokenProxyOptionsError)
     expect(error.message).toBe(
-      `${PREFIX}unknown option \`loginUrl\`; the options are ${OPTION_NAMES.join(', ')}.`,
+      `${PREFIX}unknown option \`clientId\`; the options are ${OPTION_NAMES.join(', ')}.`,
     )
   })
 
@@ -118,6 +118,9 @@ describe('normalizeOptions normalizes', () => {
     expect(normalizeOptions({ apiPrefix: '/api/', refreshUrl: '/api/auth/refresh' }, ORIGIN)).toStrictEqual({
       apiPrefixes: ['/api'],
       refreshUrl: 'https://app.example/api/auth/refresh',
+      trustedOrigins: [],
+      loginUrl: undefined,
+      logoutUrl: undefined,
       refreshProtocol: 'json',
       refreshTimeout: 10_000,
       expiryLeeway: 30_000,
@@ -147,7 +150,10 @@ describe('normalizeOptions normalizes', () => {
     )
     expect(normalized).toStrictEqual({
       apiPrefixes: ['/api'],
+      trustedOrigins: [],
       refreshUrl: 'https://app.example/auth/refresh?client=web',
+      loginUrl: undefined,
+      logoutUrl: undefined,
       refreshProtocol: 'json',
       refreshTimeout: 2500,
       expiryLeeway: 0,
