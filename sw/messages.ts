@@ -1,6 +1,6 @@
 import type { TokenStore } from './coordinator.js'
 import { jwtExpiry } from './tokens.js'
-import { checkTokens, isPageMessage, PROTOCOL_VERSION, type PageMessage, type Unversioned, type WorkerMessage } from './protocol.js'
+import { checkTokens, fromOwnWindow, isPageMessage, PROTOCOL_VERSION, type PageMessage, type Unversioned, type WorkerMessage } from './protocol.js'
 
 declare const self: ServiceWorkerGlobalScope
 
@@ -8,10 +8,6 @@ declare const self: ServiceWorkerGlobalScope
 export async function broadcast(message: Unversioned<WorkerMessage>): Promise<void> {
   const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true })
   for (const client of windows) client.postMessage({ tokenProxy: PROTOCOL_VERSION, ...message })
-}
-
-function fromOwnWindow(source: ExtendableMessageEvent['source']): boolean {
-  return source instanceof WindowClient && new URL(source.url).origin === self.location.origin
 }
 
 async function handle(message: PageMessage, store: TokenStore, logout: () => Promise<void>): Promise<void> {
@@ -41,7 +37,7 @@ async function handle(message: PageMessage, store: TokenStore, logout: () => Pro
  */
 export function listenForMessages(store: TokenStore, logout: () => Promise<void>): void {
   self.addEventListener('message', (event) => {
-    if (!fromOwnWindow(event.source) || !isPageMessage(event.data)) return
+    if (!fromOwnWindow(event.source as Client | null, self.location.origin) || !isPageMessage(event.data)) return
     const port = event.ports[0]
     const reply = (message: Unversioned<WorkerMessage>) => port?.postMessage({ tokenProxy: PROTOCOL_VERSION, ...message })
     const fail = (error: string) => reply({ type: 'RESULT', ok: false, error, version: PROTOCOL_VERSION })

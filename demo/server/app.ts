@@ -18,6 +18,8 @@ export interface DemoServerOptions {
    * `/api/auth`, never in a body. @default 'json'
    */
   refreshMode?: 'json' | 'cookie'
+  /** The token service to trust, for a second server acting as an API on another origin. @default a new one */
+  auth?: AuthService
 }
 
 /** What the server does that tests can change while it runs. */
@@ -77,6 +79,7 @@ const PAGES: Record<string, string> = {
   // Two more pages, for tests that need two worker registrations (scopes) on one origin.
   '/twin/a': 'console.html',
   '/twin/b': 'console.html',
+  '/relay-worker.js': 'relay-worker.js',
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -115,7 +118,7 @@ function readCookie(req: IncomingMessage, name: string): string | undefined {
  * recorded with the `Authorization` it carried.
  */
 export async function startDemoServer(options: DemoServerOptions = {}): Promise<DemoServer> {
-  const auth = new AuthService(options.accessTtlMs ?? 10_000)
+  const auth = options.auth ?? new AuthService(options.accessTtlMs ?? 10_000)
   const faults: Faults = { refreshDelayMs: 0, rejectAllTokens: false }
   const deployment: Deployment = { workerBuild: 0 }
   const cookieMode = options.refreshMode === 'cookie'
@@ -138,13 +141,13 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     const path = url.pathname
     const cors = { 'Access-Control-Allow-Origin': '*' }
     /** Login and refresh answers: in cookie mode the refresh token goes only into the cookie. */
-    const issue = ({ refreshToken, ...rest }: TokenSet) =>
+    const issue = ({ refreshToken, ...rest }: TokenSet, extra: object = {}) =>
       cookieMode
-        ? json(200, rest, { 'Set-Cookie': refreshCookie(refreshToken, 30 * 24 * 3600) })
-        : json(200, { ...rest, refreshToken })
+        ? json(200, { ...rest, ...extra }, { 'Set-Cookie': refreshCookie(refreshToken, 30 * 24 * 3600) })
+        : json(200, { ...rest, refreshToken, ...extra })
 
     if (req.method === 'OPTIONS' && (path.startsWith('/api') || path.startsWith('/apix'))) {
-      res.writeHead(204, { ...cors, 'Access-Control-Allow-Headers': '*', 'Access-Control-Allow-Methods': '*' })
+      res.writeHead(204, { ...cors, 'Access-Control-Allow-Headers': 'Authorization, *', 'Access-Control-Allow-Methods': '*' })
       res.end()
       return 204
     }
@@ -153,7 +156,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
       if (typeof username !== 'string' || username === '' || password !== 'demo') {
         return json(401, { error: 'invalid_credentials', message: "Any user name, password 'demo'." })
       }
-      return issue(auth.login(username))
+      return issue(auth.login(username), { user: username })
     }
     if (path === '/api/auth/refresh' && req.method === 'POST') {
       if (faults.refreshDelayMs) await wait(faults.refreshDelayMs)

@@ -1,0 +1,158 @@
+import { startDemoServer, type DemoServer } from '../demo/server/app.js'
+import { authorizations, expect, storedTokens, test, workerQuery } from './fixtures.js'
+
+/**
+ * A server on a port whose digits start with `prefix`'s port, so that its
+ * origin begins with the trusted origin as a string: http://127.0.0.1:4123
+ * and http://127.0.0.1:41234. Only a comparison of parsed origins tells them apart.
+ */
+async function lookAlike(of: DemoServer): Promise<DemoServer | undefined> {
+  for (let digit = 0; digit <= 9; digit++) {
+    const port = of.port * 10 + digit
+    if (port > 65535) return undefined
+    try {
+      return await startDemoServer({ port, auth: of.auth })
+    } catch {}
+  }
+  return undefined
+}
+
+/** An API server trusting `app`'s tokens, on a four-digit port so that a five-digit look-alike exists. */
+async function shortPortServer(app: DemoServer): Promise<DemoServer> {
+  for (let attempt = 0; ; attempt++) {
+    const port = 2000 + Math.floor(Math.random() * 4500)
+    try {
+      return await startDemoServer({ port, auth: app.auth })
+    } catch (error) {
+      if (attempt > 50) throw error
+    }
+  }
+}
+
+test.describe('allowlist', () => {
+  test('a trusted origin gets the token; look-alike origins and paths do not', async ({ page, server, openConsole, login }) => {
+    const api = await shortPortServer(server)
+    const evil = await lookAlike(api)
+    expect(evil, 'a look-alike port was free').toBeDefined()
+    try {
+      expect(evil!.url.startsWith(api.url)).toBe(true)
+      await openConsole(page, workerQuery({ trustedOrigins: [api.url] }))
+      const { accessToken } = await login(page)
+      const statuses = await page.evaluate(
+        async ([apiUrl, evilUrl]) => [
+          (await fetch(`${apiUrl}/api/echo`)).status,
+          (await fetch(`${apiUrl}/apix/echo`)).status,
+          (await fetch(`${evilUrl}/api/echo`)).status,
+        ],
+        [api.url, evil!.url],
+      )
+      expect(statuses).toEqual([200, 200, 401])
+      // (The token makes the cross-origin request non-simple: OPTIONS preflights come first.)
+      const sent = (on: DemoServer, path: string) => on.requestsTo(path).filter((r) => r.method === 'GET').map((r) => r.authorization)
+      expect(sent(api, '/api/echo')).toEqual([`Bearer ${accessToken}`])
+      expect(sent(api, '/apix/echo')).toEqual([null])
+      expect(sent(evil!, '/api/echo')).toEqual([null])
+    } finally {
+      await api.close()
+      await evil?.close()
+    }
+  })
+
+  test('navigations in this tab or a new one, and no-cors images, get no token', async ({ page, context, server, openConsole, login }) => {
+    await openConsole(page)
+    await login(page)
+    await page.evaluate(async () => {
+      const image = new Image()
+      image.src = '/api/me?image'
+      await new Promise((resolve) => (image.onerror = image.onload = resolve))
+    })
+    const tab = await context.newPage()
+    const opened = await tab.goto(`${server.url}/api/me?tab`)
+    expect(opened?.status()).toBe(401)
+    const [popup] = await Promise.all([context.waitForEvent('page'), page.evaluate(() => void window.open('/api/me?popup'))])
+    await popup.waitForLoadState()
+    await page.goto(`${server.url}/api/me?top`)
+    expect(authorizations(server, '/api/me')).toEqual([null, null, null, null])
+  })
+})
+
+test.describe('messages', () => {
+  test('a LOGOUT forged with window.postMessage is ignored', async ({ page, server, openConsole, login }) => {
+    await openConsole(page, 'stay')
+    await login(page)
+    await page.evaluate(async () => {
+      window.postMessage({ tokenProxy: 1, type: 'LOGOUT', reason: 'logout' }, '*')
+      await new Promise((resolve) => setTimeout(resolve, 300))
+    })
+    expect(await page.evaluate(() => window.tokenProxyEvents)).toEqual([])
+    expect(page.url()).toBe(`${server.url}/console?stay`)
+    expect(await storedTokens(page)).toMatchObject({ accessToken: expect.any(String) })
+  })
+
+  // The worker also checks that a message comes from a window of its origin (unit-tested in
+  // sources.test.ts); in Chromium a dedicated worker cannot reach it in the first place.
+  test('a dedicated worker cannot message the token proxy', async ({ page, openConsole, login }) => {
+    await openConsole(page)
+    const { accessToken } = await login(page)
+    const reached = await page.evaluate(async () => {
+      const worker = new Worker('/relay-worker.js')
+      const relay = (message: unknown) =>
+        new Promise((resolve) => {
+          worker.onmessage = (event) => resolve(event.data)
+          worker.postMessage(message)
+        })
+      const said = [
+        await relay({ tokenProxy: 1, type: 'LOGOUT' }),
+        await relay({ tokenProxy: 1, type: 'SET_TOKENS', tokens: { accessToken: 'forged' } }),
+      ]
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      return said
+    })
+    expect(reached).toEqual(['no controller', 'no controller'])
+    expect(await storedTokens(page)).toMatchObject({ accessToken })
+  })
+})
+
+test.describe('login redirect', () => {
+  for (const next of ['//evil.example/x', 'https://evil.example/x', 'javascript:alert(1)', '/\\evil.example']) {
+    test(`?next=${next} does not leave the site`, async ({ page, server }) => {
+      await page.goto(`${server.url}/login?next=${encodeURIComponent(next)}`)
+      await page.locator('button.primary').click()
+      await page.waitForURL(`${server.url}/`)
+      expect(page.url()).toBe(`${server.url}/`)
+    })
+  }
+
+  test('a same-origin ?next= is followed', async ({ page, server }) => {
+    await page.goto(`${server.url}/login?next=${encodeURIComponent('/console?from=login')}`)
+    await page.locator('button.primary').click()
+    await page.waitForURL(`${server.url}/console?from=login`)
+  })
+})
+
+test.describe('logout endpoint', () => {
+  test('logout() tells the server with the token, clears the tokens and reaches every tab', async ({ page, context, server, openConsole, login }) => {
+    await openConsole(page, 'stay')
+    const other = await openConsole(await context.newPage())
+    const { accessToken } = await login(page)
+    await page.evaluate(() => window.tokenProxy.logout())
+    expect(server.requestsTo('/api/auth/logout').map((r) => [r.method, r.authorization, r.status])).toEqual([
+      ['POST', `Bearer ${accessToken}`, 200],
+    ])
+    await expect(other).toHaveURL(`${server.url}/login?next=%2Fconsole`)
+    expect(await storedTokens(page)).toBeUndefined()
+    // The server ended the session: the old token is worthless now.
+    expect(server.auth.verify(`Bearer ${accessToken}`)).toBeUndefined()
+  })
+
+  test('a page calling logoutUrl itself ends the session everywhere', async ({ page, context, server, openConsole, login }) => {
+    await openConsole(page, 'stay')
+    const other = await openConsole(await context.newPage())
+    const { accessToken } = await login(page)
+    expect(await page.evaluate(async () => (await fetch('/api/auth/logout', { method: 'POST' })).status)).toBe(200)
+    expect(authorizations(server, '/api/auth/logout')).toEqual([`Bearer ${accessToken}`])
+    await expect(other).toHaveURL(`${server.url}/login?next=%2Fconsole`)
+    expect(await page.evaluate(() => window.tokenProxyEvents)).toEqual([{ type: 'logout', reason: 'logout' }])
+    expect(await storedTokens(page)).toBeUndefined()
+  })
+})
