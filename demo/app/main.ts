@@ -50,8 +50,10 @@ async function refreshStats() {
 }
 
 let refreshEvents = 0
-proxy.on('refresh', () => {
+proxy.on('refresh', ({ reason }) => {
   $('s-events').textContent = String(++refreshEvents)
+  const why = reason === 'expiry' ? 'ahead of expiry' : 'after a 401'
+  record('worker', `tokens refreshed ${why}`, 'done', performance.now())
   void refreshStats()
 })
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it, vi } from 'vitest'
-import { createCoordinator, type Recovery, type TokenStore } from '../../sw/coordinator.js'
+import { type CoordinatorDeps, createCoordinator, type Recovery, type TokenStore } from '../../sw/coordinator.js'
 import type { Tokens } from '../../sw/protocol.js'
 import type { RefreshResult } from '../../sw/refresh.js'
 
@@ -81,7 +81,12 @@ const T1: Tokens = { accessToken: 'a1', refreshToken: 'r1', expiresAt: 1000 }
 const T2: Tokens = { accessToken: 'a2', refreshToken: 'r2', expiresAt: 2000 }
 const PAGE: Tokens = { accessToken: 'page', refreshToken: 'page-r' }
 
-function setup(initial: Tokens | null = T1, writeDelay = 0, onRefreshedGate: Promise<void> = Promise.resolve()) {
+function setup(
+  initial: Tokens | null = T1,
+  writeDelay = 0,
+  onRefreshedGate: Promise<void> = Promise.resolve(),
+  extra: Pick<CoordinatorDeps, 'refreshTokenRequired'> = {},
+) {
   const events: string[] = []
   const store = new FakeStore(initial, events, writeDelay)
   const calls: Array<{ tokens: Tokens; result: Deferred<RefreshResult> }> = []
@@ -113,7 +118,7 @@ function setup(initial: Tokens | null = T1, writeDelay = 0, onRefreshedGate: Pro
     events.push('onRejected')
     await settle()
   })
-  const coordinator = createCoordinator({ store, refresh, lock, onRefreshed, onRejected })
+  const coordinator = createCoordinator({ store, refresh, lock, onRefreshed, onRejected, ...extra })
   /** The nth refresh call; fails the test if it was not made. */
   const call = (n: number) => {
     const c = calls[n]
@@ -638,5 +643,60 @@ describe('a 401 for tokens the page set while another refresh ran', () => {
     t.call(1).result.resolve({ kind: 'ok', tokens: T2 })
     expect(await fresh).toStrictEqual({ kind: 'retry', tokens: T2 })
     expect(t.refresh).toHaveBeenCalledTimes(2)
+  })
+})
+
+describe('refreshTokenRequired: false (cookie protocol)', () => {
+  /** What the cookie protocol stores: no refresh token, the refresh credential is an HttpOnly cookie. */
+  const C1: Tokens = { accessToken: 'a1', expiresAt: 1000 }
+  const C2: Tokens = { accessToken: 'a2', expiresAt: 2000 }
+
+  it('stored tokens without a refresh token: refreshes once and every waiter retries with the new tokens', async () => {
+    const t = setup(C1, 0, Promise.resolve(), { refreshTokenRequired: false })
+    const waiting = [t.recover('a1', 'x'), t.recover('a1', 'y')]
+    await settle()
+    expect(t.refresh).toHaveBeenCalledTimes(1)
+    expect(t.call(0).tokens).toStrictEqual(C1)
+    t.call(0).result.resolve({ kind: 'ok', tokens: C2 })
+    expect(await Promise.all(waiting)).toStrictEqual([
+      { kind: 'retry', tokens: C2 },
+      { kind: 'retry', tokens: C2 },
+    ])
+    expect(t.refresh).toHaveBeenCalledTimes(1)
+    expect(t.lockCalls()).toBe(1)
+    expect(t.store.writes).toStrictEqual([C2])
+    expect(t.store.memory).toStrictEqual(C2)
+    expect(t.store.clears).toBe(0)
+    expect(t.onRefreshed).toHaveBeenCalledTimes(1)
+    expect(t.onRejected).not.toHaveBeenCalled()
+    expect(t.events).toStrictEqual([
+      'lock:acquire',
+      'refresh a1',
+      'write:start a2',
+      'write:done a2',
+      'onRefreshed',
+      'lock:release',
+      'recover:resolved x',
+      'recover:resolved y',
+    ])
+  })
+
+  it('a rejected refresh still ends the session', async () => {
+    const t = setup(C1, 0, Promise.resolve(), { refreshTokenRequired: false })
+    const waiting = t.recover('a1')
+    await settle()
+    t.call(0).result.resolve({ kind: 'rejected' })
+    expect(await waiting).toStrictEqual({ kind: 'rejected' })
+    expect(t.store.memory).toBeNull()
+    expect(t.store.clears).toBe(1)
+    expect(t.onRejected).toHaveBeenCalledTimes(1)
+  })
+
+  it('refreshTokenRequired: true given explicitly ends the session without calling refresh, like the default', async () => {
+    const t = setup(C1, 0, Promise.resolve(), { refreshTokenRequired: true })
+    expect(await t.coordinator.recover('a1')).toStrictEqual({ kind: 'rejected' })
+    expect(t.refresh).not.toHaveBeenCalled()
+    expect(t.store.memory).toBeNull()
+    expect(t.onRejected).toHaveBeenCalledTimes(1)
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createMatcher, type RequestLike } from '../../sw/match.js'
+import { createMatcher, type RequestLike, type RouteKind } from '../../sw/match.js'
 import { normalizeOptions, type TokenProxyOptions } from '../../sw/options.js'
 
 const ORIGIN = 'https://app.example'
@@ -10,6 +10,18 @@ function matcher(options: Partial<TokenProxyOptions> = {}) {
   return (url: string, request: Partial<{ mode: RequestMode; headers: HeadersInit }> = {}): boolean => {
     const like: RequestLike = { mode: request.mode ?? 'cors', headers: new Headers(request.headers ?? {}) }
     return match(new URL(url, ORIGIN), like) === 'api'
+  }
+}
+
+type RequestParts = Partial<{ mode: RequestMode; headers: HeadersInit }>
+
+/** Like `matcher`, but returns the route kind itself. */
+function kindMatcher(options: Partial<TokenProxyOptions> = {}) {
+  const normalized = normalizeOptions({ apiPrefix: '/api/', refreshUrl: '/api/auth/refresh', ...options }, ORIGIN)
+  const match = createMatcher(normalized, ORIGIN)
+  return (url: string, request: RequestParts = {}): RouteKind | undefined => {
+    const like: RequestLike = { mode: request.mode ?? 'cors', headers: new Headers(request.headers ?? {}) }
+    return match(new URL(url, ORIGIN), like)
   }
 }
 
@@ -125,5 +137,108 @@ describe('prefixes are compared as URL paths', () => {
     expect(match('/ä/x')).toBe(true)
     expect(match('/%C3%A4/x')).toBe(true)
     expect(match('/äx')).toBe(false)
+  })
+})
+
+const API = 'https://api.example.com'
+
+describe('route kinds with a trusted origin, login and logout', () => {
+  const kind = kindMatcher({
+    trustedOrigins: [API],
+    loginUrl: '/api/auth/login',
+    logoutUrl: '/api/auth/logout',
+    refreshUrl: '/api/auth/refresh',
+  })
+
+  it.each<[string, RequestParts, RouteKind | undefined]>([
+    ['/api/x', {}, 'api'],
+    [`${API}/api/x`, {}, 'api'],
+    [`${API}/api`, {}, 'api'],
+    [`${API}:443/api/x`, {}, 'api'],
+    ['https://api.example.com.evil.test/api/x', {}, undefined],
+    ['https://api.example.com:8443/api/x', {}, undefined],
+    ['http://api.example.com/api/x', {}, undefined],
+    ['https://evil.test/api/x', {}, undefined],
+    ['https://sub.api.example.com/api/x', {}, undefined],
+    [`${API}/apix`, {}, undefined],
+    [`${API}/other`, {}, undefined],
+    ['/apix', {}, undefined],
+    [`${API}/api/x`, { headers: { Authorization: 'Bearer page' } }, undefined],
+    ['/api/auth/login', {}, 'login'],
+    ['/api/auth/login', { headers: { Authorization: 'Basic dTpw' } }, 'login'],
+    ['/api/auth/login?next=%2F', {}, 'login'],
+    ['/api/auth/login#h', {}, 'login'],
+    ['/api/auth/loginx', {}, 'api'],
+    ['/api/auth/logout', {}, 'logout'],
+    ['/api/auth/logout?all=1', {}, 'logout'],
+    ['/api/auth/logout', { headers: { Authorization: 'Bearer page' } }, undefined],
+    ['/api/auth/logout', { headers: { authorization: '' } }, undefined],
+    ['/api/auth/refresh', {}, undefined],
+    ['/api/auth/refresh?x', {}, undefined],
+  ])('%j %j → %j', (url, request, expected) => {
+    expect(kind(url, request)).toBe(expected)
+  })
+
+  const handled = [
+    '/api/x',
+    `${API}/api/x`,
+    '/api/auth/login',
+    '/api/auth/login?next=%2F',
+    '/api/auth/logout',
+    '/api/auth/refresh?x',
+    'https://api.example.com.evil.test/api/x',
+    'https://evil.test/api/x',
+  ]
+
+  it.each((['navigate', 'no-cors'] as const).flatMap((mode) => handled.map((url) => [mode, url] as const)))(
+    'mode %j: %j → undefined',
+    (mode, url) => {
+      expect(kind(url, { mode })).toBeUndefined()
+    },
+  )
+
+  it.each(['cors', 'same-origin'] as const)('mode %j keeps every kind', (mode) => {
+    expect([
+      kind('/api/x', { mode }),
+      kind(`${API}/api/x`, { mode }),
+      kind('/api/auth/login', { mode }),
+      kind('/api/auth/logout', { mode }),
+    ]).toStrictEqual(['api', 'api', 'login', 'logout'])
+  })
+})
+
+describe('route kinds with endpoints on the trusted origin', () => {
+  const kind = kindMatcher({
+    trustedOrigins: [API],
+    refreshUrl: `${API}/api/auth/refresh`,
+    loginUrl: `${API}/api/auth/login`,
+    logoutUrl: `${API}/api/auth/logout`,
+  })
+
+  it.each<[string, RouteKind | undefined]>([
+    [`${API}/api/auth/refresh`, undefined],
+    [`${API}/api/auth/refresh?x=1`, undefined],
+    [`${API}/api/auth/login`, 'login'],
+    [`${API}/api/auth/logout`, 'logout'],
+    // The same paths on the worker's own origin are plain API paths.
+    ['/api/auth/refresh', 'api'],
+    ['/api/auth/login', 'api'],
+    ['/api/auth/logout', 'api'],
+  ])('%j → %j', (url, expected) => {
+    expect(kind(url)).toBe(expected)
+  })
+})
+
+describe('route kinds without login, logout or trusted origins', () => {
+  const kind = kindMatcher()
+
+  it.each<[string, RouteKind | undefined]>([
+    ['/api/x', 'api'],
+    ['/api/auth/login', 'api'],
+    ['/api/auth/logout', 'api'],
+    ['/api/auth/refresh', undefined],
+    [`${API}/api/x`, undefined],
+  ])('%j → %j', (url, expected) => {
+    expect(kind(url)).toBe(expected)
   })
 })

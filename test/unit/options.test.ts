@@ -227,3 +227,189 @@ describe('optionsToQuery / optionsFromQuery', () => {
     )
   })
 })
+
+const API = 'https://api.example.com'
+const ORIGINS_EXPECTED =
+  "a list of origins such as 'https://api.example.com' (scheme, host and port; no path)"
+const ENDPOINT_EXPECTED = "a same-origin path such as '/api/auth/refresh', or a URL on one of `trustedOrigins`"
+
+describe('trustedOrigins', () => {
+  it.each([
+    [[API], [API]],
+    [['http://127.0.0.1:8080'], ['http://127.0.0.1:8080']],
+    [[API, 'http://127.0.0.1:8080'], [API, 'http://127.0.0.1:8080']],
+    [[], []],
+  ])('accepts %j as %j', (trustedOrigins, expected) => {
+    expect(normalizeOptions({ apiPrefix: '/api/', refreshUrl: '/r', trustedOrigins }, ORIGIN).trustedOrigins).toStrictEqual(
+      expected,
+    )
+  })
+
+  it('drops the worker’s own origin from the list', () => {
+    expect(
+      normalizeOptions({ apiPrefix: '/api/', refreshUrl: '/r', trustedOrigins: [ORIGIN, API] }, ORIGIN).trustedOrigins,
+    ).toStrictEqual([API])
+    expect(
+      normalizeOptions({ apiPrefix: '/api/', refreshUrl: '/r', trustedOrigins: [ORIGIN] }, ORIGIN).trustedOrigins,
+    ).toStrictEqual([])
+  })
+
+  it.each([
+    ['https://api.example.com/', "'https://api.example.com/'"],
+    ['https://api.example.com/v1', "'https://api.example.com/v1'"],
+    ['api.example.com', "'api.example.com'"],
+    ['*.example.com', "'*.example.com'"],
+    ['https://*.example.com', "'https://*.example.com'"],
+    ['ftp://x.example', "'ftp://x.example'"],
+    ['https://user@api.example.com', "'https://user@api.example.com'"],
+    ['https://api.example.com?x=1', "'https://api.example.com?x=1'"],
+    ['', "''"],
+    [42, '42'],
+    [null, 'null'],
+  ])('rejects the entry %j', (entry, shown) => {
+    const error = errorOf({ apiPrefix: '/api/', refreshUrl: '/r', trustedOrigins: [entry] })
+    expect(error).toBeInstanceOf(TokenProxyOptionsError)
+    expect(error.message).toBe(`${PREFIX}\`trustedOrigins\` must be ${ORIGINS_EXPECTED}, got ${shown}.`)
+  })
+
+  it('rejects a bad entry after good ones, naming that entry', () => {
+    expect(
+      errorOf({ apiPrefix: '/api/', refreshUrl: '/r', trustedOrigins: [API, 'https://api.example.com/'] }).message,
+    ).toBe(`${PREFIX}\`trustedOrigins\` must be ${ORIGINS_EXPECTED}, got 'https://api.example.com/'.`)
+  })
+
+  it.each([
+    [API, `'${API}'`],
+    [null, 'null'],
+    [42, '42'],
+  ])('rejects trustedOrigins %j that is not a list', (trustedOrigins, shown) => {
+    const error = errorOf({ apiPrefix: '/api/', refreshUrl: '/r', trustedOrigins })
+    expect(error).toBeInstanceOf(TokenProxyOptionsError)
+    expect(error.message).toBe(`${PREFIX}\`trustedOrigins\` must be a list of origins, got ${shown}.`)
+  })
+})
+
+describe('endpoints on trusted origins', () => {
+  const base = { apiPrefix: '/api/', refreshUrl: '/api/auth/refresh', trustedOrigins: [API] } as const
+
+  it.each(['refreshUrl', 'loginUrl', 'logoutUrl'] as const)('%s: an absolute URL on a trusted origin is kept as its href', (option) => {
+    const normalized = normalizeOptions({ ...base, [option]: 'https://API.example.com:443/auth/./x?c=1' }, ORIGIN)
+    expect(normalized[option]).toBe('https://api.example.com/auth/x?c=1')
+  })
+
+  it.each(['refreshUrl', 'loginUrl', 'logoutUrl'] as const)('%s: an absolute URL that is already an href is kept as given', (option) => {
+    expect(normalizeOptions({ ...base, [option]: `${API}/auth/${option}` }, ORIGIN)[option]).toBe(`${API}/auth/${option}`)
+  })
+
+  it.each(['refreshUrl', 'loginUrl', 'logoutUrl'] as const)('%s: an absolute URL on the worker’s own origin, listed in trustedOrigins, is accepted', (option) => {
+    const normalized = normalizeOptions({ ...base, trustedOrigins: [ORIGIN, API], [option]: `${ORIGIN}/api/auth/x` }, ORIGIN)
+    expect(normalized[option]).toBe(`${ORIGIN}/api/auth/x`)
+  })
+
+  it.each([
+    ['refreshUrl', 'https://api.example.com.evil.test/refresh'],
+    ['refreshUrl', 'https://api.example.com:444/x'],
+    ['refreshUrl', 'http://api.example.com/refresh'],
+    ['refreshUrl', 'https://evil.test/refresh'],
+    ['loginUrl', 'https://api.example.com.evil.test/refresh'],
+    ['loginUrl', 'https://api.example.com:444/x'],
+    ['loginUrl', 'https://evil.test/login'],
+    ['logoutUrl', 'https://api.example.com.evil.test/refresh'],
+    ['logoutUrl', 'https://api.example.com:444/x'],
+    ['logoutUrl', 'https://evil.test/logout'],
+  ] as const)('%s: rejects %j, on an origin that is not trusted', (option, value) => {
+    const error = errorOf({ ...base, [option]: value })
+    expect(error).toBeInstanceOf(TokenProxyOptionsError)
+    expect(error.message).toBe(`${PREFIX}\`${option}\` must be ${ENDPOINT_EXPECTED}, got '${value}'.`)
+  })
+
+  it.each([
+    ['loginUrl', '//evil.test/login', "'//evil.test/login'"],
+    ['loginUrl', 'auth/login', "'auth/login'"],
+    ['loginUrl', 42, '42'],
+    ['logoutUrl', '/\\evil.test', "'/\\evil.test'"],
+    ['logoutUrl', '', "''"],
+    ['logoutUrl', null, 'null'],
+  ] as const)('%s: rejects %j', (option, value, shown) => {
+    expect(errorOf({ ...base, [option]: value }).message).toBe(
+      `${PREFIX}\`${option}\` must be ${ENDPOINT_EXPECTED}, got ${shown}.`,
+    )
+  })
+
+  it('rejects an absolute refreshUrl when no origin is trusted, even one that was trusted elsewhere', () => {
+    expect(errorOf({ apiPrefix: '/api/', refreshUrl: `${API}/refresh` }).message).toBe(
+      `${PREFIX}\`refreshUrl\` must be ${ENDPOINT_EXPECTED}, got '${API}/refresh'.`,
+    )
+  })
+
+  it('resolves same-origin loginUrl and logoutUrl against the origin', () => {
+    const normalized = normalizeOptions(
+      { ...base, loginUrl: '/api/auth/login', logoutUrl: '/api/auth/logout?all=1' },
+      ORIGIN,
+    )
+    expect([normalized.loginUrl, normalized.logoutUrl]).toStrictEqual([
+      'https://app.example/api/auth/login',
+      'https://app.example/api/auth/logout?all=1',
+    ])
+  })
+
+  it('accepts refreshProtocol cookie', () => {
+    expect(
+      normalizeOptions({ apiPrefix: '/api/', refreshUrl: '/api/auth/refresh', refreshProtocol: 'cookie' }, ORIGIN),
+    ).toStrictEqual({
+      apiPrefixes: ['/api'],
+      trustedOrigins: [],
+      refreshUrl: 'https://app.example/api/auth/refresh',
+      loginUrl: undefined,
+      logoutUrl: undefined,
+      refreshProtocol: 'cookie',
+      refreshTimeout: 10_000,
+      expiryLeeway: 30_000,
+    })
+  })
+})
+
+describe('query round trip with trusted origins and endpoints', () => {
+  const options: TokenProxyOptions = {
+    apiPrefix: '/api/',
+    refreshUrl: `${API}/auth/refresh`,
+    trustedOrigins: [API, 'http://127.0.0.1:8080'],
+    refreshProtocol: 'cookie',
+    loginUrl: '/api/auth/login',
+    logoutUrl: 'http://127.0.0.1:8080/auth/logout',
+  }
+
+  it('writes every option in the fixed key order', () => {
+    expect(optionsToQuery(options)).toBe(
+      'apiPrefix=%2Fapi%2F' +
+        '&refreshUrl=https%3A%2F%2Fapi.example.com%2Fauth%2Frefresh' +
+        '&trustedOrigins=https%3A%2F%2Fapi.example.com&trustedOrigins=http%3A%2F%2F127.0.0.1%3A8080' +
+        '&refreshProtocol=cookie' +
+        '&loginUrl=%2Fapi%2Fauth%2Flogin' +
+        '&logoutUrl=http%3A%2F%2F127.0.0.1%3A8080%2Fauth%2Flogout',
+    )
+  })
+
+  it('reads the options back, and they normalize the same as the object', () => {
+    const back = optionsFromQuery(optionsToQuery(options))
+    expect(back).toStrictEqual({ ...options, apiPrefix: ['/api/'] })
+    const normalized = normalizeOptions(back, ORIGIN)
+    expect(normalized).toStrictEqual(normalizeOptions(options, ORIGIN))
+    expect(normalized).toStrictEqual({
+      apiPrefixes: ['/api'],
+      trustedOrigins: [API, 'http://127.0.0.1:8080'],
+      refreshUrl: 'https://api.example.com/auth/refresh',
+      loginUrl: 'https://app.example/api/auth/login',
+      logoutUrl: 'http://127.0.0.1:8080/auth/logout',
+      refreshProtocol: 'cookie',
+      refreshTimeout: 10_000,
+      expiryLeeway: 30_000,
+    })
+  })
+
+  it('reads a single trusted origin back as a one-item list', () => {
+    const back = optionsFromQuery(optionsToQuery({ apiPrefix: '/api/', refreshUrl: '/r', trustedOrigins: [API] }))
+    expect(back.trustedOrigins).toStrictEqual([API])
+    expect(normalizeOptions(back, ORIGIN).trustedOrigins).toStrictEqual([API])
+  })
+})
