@@ -120,20 +120,22 @@ function trustedOrigin(value: unknown): string {
   try {
     parsed = typeof value === 'string' ? new URL(value) : undefined
   } catch {}
-  if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== value) {
+  // A host name, not a pattern: the URL parser lets `*` through.
+  const host = /^(\[[0-9a-f:.]+\]|[a-z0-9-]+(\.[a-z0-9-]+)*)$/i
+  if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== value || !host.test(parsed.hostname)) {
     fail('trustedOrigins', "a list of origins such as 'https://api.example.com' (scheme, host and port; no path)", value)
   }
   return parsed.origin
 }
 
-/** A same-origin path, or an absolute URL on a trusted origin; returned absolute. */
+/** A same-origin path, or an absolute URL on the worker's or a trusted origin; returned absolute. */
 function endpoint(option: string, value: unknown, origin: string, trusted: readonly string[]): string {
   if (isSameOriginPath(value)) return new URL(value, origin).href
   let parsed: URL | undefined
   try {
     parsed = typeof value === 'string' ? new URL(value) : undefined
   } catch {}
-  if (!parsed || !trusted.includes(parsed.origin)) {
+  if (!parsed || (parsed.origin !== origin && !trusted.includes(parsed.origin))) {
     fail(option, "a same-origin path such as '/api/auth/refresh', or a URL on one of `trustedOrigins`", value)
   }
   return parsed.href
