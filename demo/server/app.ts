@@ -38,6 +38,8 @@ export interface RequestRecord {
   bodySha256: string
   contentType: string | null
   headers: IncomingHttpHeaders
+  /** The client went away before the answer was written (an aborted fetch, a stopped worker). */
+  aborted: boolean
 }
 
 /** Switches that make the server misbehave on purpose, for tests and the demo. */
@@ -217,6 +219,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
           bodySha256: body.length ? createHash('sha256').update(body).digest('hex') : '',
           contentType: req.headers['content-type'] ?? null,
           headers: req.headers,
+          aborted: res.destroyed && !res.writableFinished,
         })
       })
       .catch((error: unknown) => {
