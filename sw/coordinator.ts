@@ -79,7 +79,17 @@ export function createCoordinator({ store, refresh, lock, onRefreshed, onRejecte
     return current ? { kind: 'retry', tokens: current } : { kind: 'none' }
   }
 
+  /** Counts finished refreshes, so a request can tell whether one ended after it was sent. */
+  let epoch = 0
+  /** The last refresh, if it was unavailable: shared by the requests that were in flight when it failed. */
+  let failed: { from: string; epoch: number; result: Recovery } | null = null
+
   return {
+    /** Pass it to `recover` as `since`, taken just before the request is sent. */
+    get epoch() {
+      return epoch
+    },
+
     /** The tokens to send a new request with, after any refresh in flight. */
     async current(): Promise<Tokens | null> {
       while (inFlight) await inFlight.result
@@ -89,9 +99,12 @@ export function createCoordinator({ store, refresh, lock, onRefreshed, onRejecte
     /**
      * Called with the access token a request was sent with when it got a 401
      * (`'unauthorized'`), or is about to be sent with when it expires soon
-     * (`'expiry'`).
+     * (`'expiry'`). `since` is the `epoch` when the request was sent: a refresh
+     * of this token that failed after that is this request's answer too, so an
+     * unavailable endpoint costs one call per burst, not one per request; a
+     * request sent after the failure tries again.
      */
-    async recover(sentToken: string, reason: RefreshReason = 'unauthorized'): Promise<Recovery> {
+    async recover(sentToken: string, reason: RefreshReason = 'unauthorized', since = epoch): Promise<Recovery> {
       for (;;) {
         if (inFlight) {
           // The refresh of this very token: share its outcome.
@@ -105,10 +118,14 @@ export function createCoordinator({ store, refresh, lock, onRefreshed, onRejecte
         if (!tokens) return { kind: 'none' }
         // Sent with an older token than the current one: no refresh needed.
         if (tokens.accessToken !== sentToken) return { kind: 'retry', tokens }
+        if (failed && failed.from === sentToken && failed.epoch > since) return failed.result
         const result = lock(() => run(tokens, reason))
           .catch((error: unknown): Recovery => ({ kind: 'unavailable', reason: String(error) }))
-          .finally(() => {
+          .then((outcome) => {
+            epoch++
+            failed = outcome.kind === 'unavailable' ? { from: tokens.accessToken, epoch, result: outcome } : null
             inFlight = null
+            return outcome
           })
         inFlight = { from: tokens.accessToken, result }
         return result

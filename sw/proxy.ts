@@ -47,10 +47,11 @@ export async function sendWithTokens(
     const ahead = await coordinator.recover(tokens.accessToken, 'expiry')
     if (ahead.kind === 'retry') tokens = ahead.tokens
   }
+  const since = coordinator.epoch
   const first = await request.send(tokens.accessToken)
   if (first.status !== 401 || !request.replayable) return first
 
-  const next = await coordinator.recover(tokens.accessToken)
+  const next = await coordinator.recover(tokens.accessToken, 'unauthorized', since)
   if (next.kind === 'retry') return request.send(next.tokens.accessToken)
   if (next.kind === 'unavailable') return refreshUnavailable(next.reason)
   return first

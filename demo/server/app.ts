@@ -48,7 +48,18 @@ export interface Faults {
   refreshDelayMs: number
   /** Every protected API request gets a 401, valid token or not. */
   rejectAllTokens: boolean
+  /**
+   * How the refresh endpoint fails, if it does: `network` drops the
+   * connection, `500`/`503` answer that status, `400` answers
+   * `invalid_request` (not `invalid_grant`), `html`, `empty`, `truncated`
+   * and `no-token` answer 200 with a body that is not a token, `hang` never
+   * answers. None of these may end a session (B8).
+   */
+  refreshFailure: RefreshFailure | null
 }
+
+export const REFRESH_FAILURES = ['network', '500', '503', '400', 'html', 'empty', 'truncated', 'no-token', 'hang'] as const
+export type RefreshFailure = (typeof REFRESH_FAILURES)[number]
 
 export interface DemoServer {
   url: string
@@ -95,6 +106,37 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 const wait = (ms: number) => new Promise((done) => setTimeout(done, ms))
 
+/** Answers the refresh endpoint the way `failure` says; returns the status recorded. */
+async function fail(res: ServerResponse, failure: RefreshFailure): Promise<number> {
+  const send = (status: number, type: string, body: string) => {
+    res.writeHead(status, { 'Content-Type': type })
+    res.end(body)
+    return status
+  }
+  switch (failure) {
+    case 'network':
+      res.socket?.destroy()
+      return 0
+    case '500':
+    case '503':
+      return send(Number(failure), 'application/json', '{"error":"server_error"}')
+    case '400':
+      // A 400 that is not invalid_grant says nothing about the session.
+      return send(400, 'application/json', '{"error":"invalid_request"}')
+    case 'html':
+      return send(200, 'text/html', '<!doctype html><title>Maintenance</title>')
+    case 'empty':
+      return send(200, 'application/json', '')
+    case 'truncated':
+      return send(200, 'application/json', '{"accessToken":"eyJhbGciOi')
+    case 'no-token':
+      return send(200, 'application/json', '{"ok":true}')
+    case 'hang':
+      await new Promise<void>((done) => res.on('close', done))
+      return 0
+  }
+}
+
 const REFRESH_COOKIE = 'refresh_token'
 
 /**
@@ -121,7 +163,7 @@ function readCookie(req: IncomingMessage, name: string): string | undefined {
  */
 export async function startDemoServer(options: DemoServerOptions = {}): Promise<DemoServer> {
   const auth = options.auth ?? new AuthService(options.accessTtlMs ?? 10_000)
-  const faults: Faults = { refreshDelayMs: 0, rejectAllTokens: false }
+  const faults: Faults = { refreshDelayMs: 0, rejectAllTokens: false, refreshFailure: null }
   const deployment: Deployment = { workerBuild: 0 }
   const cookieMode = options.refreshMode === 'cookie'
   const requests: RequestRecord[] = []
@@ -162,6 +204,10 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     }
     if (path === '/api/auth/refresh' && req.method === 'POST') {
       if (faults.refreshDelayMs) await wait(faults.refreshDelayMs)
+      if (faults.refreshFailure) return fail(res, faults.refreshFailure)
+      // A client that went away (a stopped worker) could never store new tokens:
+      // rotating now would spend its refresh token for nothing. Keep it valid.
+      if (req.socket.destroyed) return 499
       const presented = cookieMode ? readCookie(req, REFRESH_COOKIE) : input().refreshToken
       const tokens = auth.rotate(presented)
       return tokens ? issue(tokens) : json(400, { error: 'invalid_grant' }, cookieMode ? { 'Set-Cookie': refreshCookie('', 0) } : {})
