@@ -38,6 +38,8 @@ export async function sendWithTokens(
   request: Outgoing,
   now: () => number = Date.now,
 ): Promise<Response> {
+  // A refresh that fails after this point is this request's answer too (it waited for it, or was in flight).
+  const since = coordinator.epoch
   let tokens = await coordinator.current()
   // Logged out: the request goes as the page wrote it, and so does its answer.
   if (!tokens) return request.send()
@@ -47,7 +49,6 @@ export async function sendWithTokens(
     const ahead = await coordinator.recover(tokens.accessToken, 'expiry')
     if (ahead.kind === 'retry') tokens = ahead.tokens
   }
-  const since = coordinator.epoch
   const first = await request.send(tokens.accessToken)
   if (first.status !== 401 || !request.replayable) return first
 
