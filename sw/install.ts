@@ -46,7 +46,7 @@ export function installTokenProxy(options: TokenProxyOptions): void {
     onRejected: () => broadcast({ type: 'LOGOUT', reason: 'refresh-rejected' }),
   })
   const kindOf = createMatcher(normalized, origin)
-  const api = createRequestHandler(coordinator, normalized.expiryLeeway)
+  const api = createRequestHandler(coordinator, normalized)
   const handlers: Record<RouteKind, (request: Request) => Promise<Response>> = {
     api: (request) => api({ request }),
     login: (request) => vaultLogin(request, store),

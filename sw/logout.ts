@@ -1,6 +1,7 @@
 import type { TokenStore } from './coordinator.js'
 import { broadcast } from './messages.js'
 import type { NormalizedOptions } from './options.js'
+import { withToken } from './proxy.js'
 
 /** Clears the tokens in storage and memory, then tells every tab. */
 async function end(store: TokenStore): Promise<void> {
@@ -29,11 +30,9 @@ export async function logout(options: NormalizedOptions, store: TokenStore): Pro
 /** A request the page sends to `logoutUrl` itself: sent with the token; whatever the answer, the session ends. */
 export async function passLogout(request: Request, store: TokenStore): Promise<Response> {
   const tokens = await store.read()
-  const headers = new Headers(request.headers)
-  if (tokens) headers.set('Authorization', `Bearer ${tokens.accessToken}`)
-  const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer()
+  const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.blob()
   try {
-    return await fetch(new Request(request, { headers, body }))
+    return await fetch(withToken(request, tokens?.accessToken, body))
   } finally {
     await end(store)
   }

@@ -53,6 +53,12 @@ export interface TokenProxyOptions {
    */
   refreshTimeout?: number
   /**
+   * The largest request body, in bytes, kept so the request can be replayed
+   * after a refresh. A larger body is sent once, and its 401 goes to the page.
+   * @default 1048576 (1 MiB)
+   */
+  maxReplayBytes?: number
+  /**
    * How long before the access token expires, in milliseconds, a request
    * refreshes it first (B10), so steady state has no 401 round trips. For
    * tokens that live less than twice this, half their lifetime is used. The
@@ -74,6 +80,7 @@ export interface NormalizedOptions {
   logoutUrl: string | undefined
   refreshProtocol: RefreshProtocol
   refreshTimeout: number
+  maxReplayBytes: number
   expiryLeeway: number
 }
 
@@ -85,10 +92,11 @@ export const OPTION_NAMES = [
   'loginUrl',
   'logoutUrl',
   'refreshTimeout',
+  'maxReplayBytes',
   'expiryLeeway',
 ] as const
 const LISTS: readonly string[] = ['apiPrefix', 'trustedOrigins']
-const NUMBERS: readonly string[] = ['refreshTimeout', 'expiryLeeway']
+const NUMBERS: readonly string[] = ['refreshTimeout', 'maxReplayBytes', 'expiryLeeway']
 const PROTOCOLS: readonly string[] = ['json', 'cookie']
 
 function fail(option: string, expected: string, got: unknown): never {
@@ -163,6 +171,7 @@ export function normalizeOptions(options: TokenProxyOptions, origin: string): No
     loginUrl,
     logoutUrl,
     refreshTimeout = 10_000,
+    maxReplayBytes = 1_048_576,
     expiryLeeway = 30_000,
   } = options
   const list: readonly unknown[] = Array.isArray(apiPrefix) ? apiPrefix : [apiPrefix]
@@ -175,6 +184,9 @@ export function normalizeOptions(options: TokenProxyOptions, origin: string): No
   if (!Number.isInteger(refreshTimeout) || refreshTimeout <= 0) {
     fail('refreshTimeout', 'a whole number of milliseconds above 0', refreshTimeout)
   }
+  if (!Number.isInteger(maxReplayBytes) || maxReplayBytes < 0) {
+    fail('maxReplayBytes', 'a whole number of bytes, 0 or more', maxReplayBytes)
+  }
   if (!Number.isInteger(expiryLeeway) || expiryLeeway < 0) {
     fail('expiryLeeway', 'a whole number of milliseconds, 0 or more', expiryLeeway)
   }
@@ -186,6 +198,7 @@ export function normalizeOptions(options: TokenProxyOptions, origin: string): No
     logoutUrl: logoutUrl === undefined ? undefined : endpoint('logoutUrl', logoutUrl, origin, trusted),
     refreshProtocol,
     refreshTimeout,
+    maxReplayBytes,
     expiryLeeway,
   }
 }

@@ -1,4 +1,5 @@
 import type { Coordinator } from './coordinator.js'
+import type { NormalizedOptions } from './options.js'
 import { expiresSoon } from './tokens.js'
 
 const BODYLESS = new Set(['GET', 'HEAD'])
@@ -16,6 +17,18 @@ export function refreshUnavailable(reason: string): Response {
     status: 503,
     headers: { 'Content-Type': 'application/json', [PROXY_HEADER]: 'refresh-unavailable' },
   })
+}
+
+/**
+ * A copy of `request` with `token` in `Authorization` (or none) and `body`.
+ * Method, credentials, mode, redirect, cache, integrity, keepalive and signal
+ * come with the original; referrer and its policy are reset by the Request
+ * constructor whenever it is given options, so they are carried explicitly.
+ */
+export function withToken(request: Request, token: string | undefined, body: BodyInit | undefined): Request {
+  const headers = new Headers(request.headers)
+  if (token) headers.set('Authorization', `Bearer ${token}`)
+  return new Request(request, { headers, body, referrer: request.referrer, referrerPolicy: request.referrerPolicy })
 }
 
 /** One request as the token logic sees it: a way to send it, and whether it may be sent twice. */
@@ -50,28 +63,28 @@ export async function sendWithTokens(
     if (ahead.kind === 'retry') tokens = ahead.tokens
   }
   const first = await request.send(tokens.accessToken)
-  if (first.status !== 401 || !request.replayable) return first
+  if (first.status !== 401) return first
 
   const next = await coordinator.recover(tokens.accessToken, 'unauthorized', since)
+  // A body that was not kept can't be sent again: the page gets the 401, after the
+  // refresh, so that its own retry goes through.
+  if (!request.replayable) return first
   if (next.kind === 'retry') return request.send(next.tokens.accessToken)
   if (next.kind === 'unavailable') return refreshUnavailable(next.reason)
   return first
 }
 
 /**
- * Handles one matched request: keeps its body (up to `maxReplayBytes`) so it
- * can be sent twice, byte for byte, then runs the token logic.
+ * Handles one matched request: keeps its body, up to `maxReplayBytes`, so it
+ * can be sent twice byte for byte, then runs the token logic. The body is
+ * taken as a Blob: for the bodies pages usually send, the browser hands over
+ * the data it already holds instead of copying it into the worker.
  */
-export function createRequestHandler(coordinator: Coordinator, expiryLeeway: number) {
+export function createRequestHandler(coordinator: Coordinator, { expiryLeeway, maxReplayBytes }: NormalizedOptions) {
   return async ({ request }: { request: Request }): Promise<Response> => {
-    // `fetch` consumes a body: keep the bytes so the request can be sent twice.
-    const body = BODYLESS.has(request.method) ? undefined : await request.arrayBuffer()
-    const send = (token?: string): Promise<Response> => {
-      const headers = new Headers(request.headers)
-      if (token) headers.set('Authorization', `Bearer ${token}`)
-      // Everything else (method, credentials, redirect, cache, signal…) is copied from the original.
-      return fetch(new Request(request, { headers, body }))
-    }
-    return sendWithTokens(coordinator, expiryLeeway, { send, replayable: true })
+    const body = BODYLESS.has(request.method) ? undefined : await request.blob()
+    const send = (token?: string): Promise<Response> => fetch(withToken(request, token, body))
+    const replayable = !body || body.size <= maxReplayBytes
+    return sendWithTokens(coordinator, expiryLeeway, { send, replayable })
   }
 }

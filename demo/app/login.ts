@@ -1,11 +1,13 @@
 import { safeNext } from '../../client/index.js'
 import { register } from './config.js'
 
-await register()
+// Registering takes a moment on a first visit; a submit before then waits for it.
+const registered = register()
 const form = document.getElementById('form') as HTMLFormElement
 
 form.onsubmit = async (event) => {
   event.preventDefault()
+  await registered
   const data = new FormData(form)
   const response = await fetch('/api/auth/login', {
     method: 'POST',

@@ -212,6 +212,14 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
       const tokens = auth.rotate(presented)
       return tokens ? issue(tokens) : json(400, { error: 'invalid_grant' }, cookieMode ? { 'Set-Cookie': refreshCookie('', 0) } : {})
     }
+    if (path === '/api/redirect') {
+      // Sends the client on to `to`, a URL on this machine: for tests of where a token may follow.
+      const to = new URL(url.searchParams.get('to') ?? '/', 'http://127.0.0.1')
+      const status = to.hostname === '127.0.0.1' ? 302 : 400
+      res.writeHead(status, status === 302 ? { Location: to.href, ...cors } : cors)
+      res.end()
+      return status
+    }
     if (path === '/apix' || path.startsWith('/apix/')) {
       return json(200, { path, authorization: req.headers.authorization ?? null }, cors)
     }

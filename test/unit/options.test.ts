@@ -123,6 +123,7 @@ describe('normalizeOptions normalizes', () => {
       logoutUrl: undefined,
       refreshProtocol: 'json',
       refreshTimeout: 10_000,
+      maxReplayBytes: 1_048_576,
       expiryLeeway: 30_000,
     })
   })
@@ -156,6 +157,7 @@ describe('normalizeOptions normalizes', () => {
       logoutUrl: undefined,
       refreshProtocol: 'json',
       refreshTimeout: 2500,
+      maxReplayBytes: 1_048_576,
       expiryLeeway: 0,
     })
   })
@@ -364,6 +366,7 @@ describe('endpoints on trusted origins', () => {
       logoutUrl: undefined,
       refreshProtocol: 'cookie',
       refreshTimeout: 10_000,
+      maxReplayBytes: 1_048_576,
       expiryLeeway: 30_000,
     })
   })
@@ -403,6 +406,7 @@ describe('query round trip with trusted origins and endpoints', () => {
       logoutUrl: 'http://127.0.0.1:8080/auth/logout',
       refreshProtocol: 'cookie',
       refreshTimeout: 10_000,
+      maxReplayBytes: 1_048_576,
       expiryLeeway: 30_000,
     })
   })
@@ -411,5 +415,22 @@ describe('query round trip with trusted origins and endpoints', () => {
     const back = optionsFromQuery(optionsToQuery({ apiPrefix: '/api/', refreshUrl: '/r', trustedOrigins: [API] }))
     expect(back.trustedOrigins).toStrictEqual([API])
     expect(normalizeOptions(back, ORIGIN).trustedOrigins).toStrictEqual([API])
+  })
+})
+
+describe('maxReplayBytes', () => {
+  it('keeps a given cap, 0 included', () => {
+    expect(normalizeOptions({ apiPrefix: '/api/', refreshUrl: '/r', maxReplayBytes: 0 }, ORIGIN).maxReplayBytes).toBe(0)
+    expect(normalizeOptions({ apiPrefix: '/api/', refreshUrl: '/r', maxReplayBytes: 5_000_000 }, ORIGIN).maxReplayBytes).toBe(5_000_000)
+  })
+
+  it.each([-1, 1.5, Number.NaN, '1MB'])('rejects %j', (maxReplayBytes) => {
+    expect(() => normalizeOptions({ apiPrefix: '/api/', refreshUrl: '/r', maxReplayBytes } as never, ORIGIN)).toThrow(
+      `${PREFIX}\`maxReplayBytes\` must be a whole number of bytes, 0 or more, got ${typeof maxReplayBytes === 'string' ? `'${maxReplayBytes}'` : maxReplayBytes}.`,
+    )
+  })
+
+  it('round-trips through the query string as a number', () => {
+    expect(optionsFromQuery(optionsToQuery({ apiPrefix: '/api/', refreshUrl: '/r', maxReplayBytes: 2048 })).maxReplayBytes).toBe(2048)
   })
 })
