@@ -60,7 +60,8 @@ export async function stopWorkers(page: Page): Promise<void> {
     })
   })
   await cdp.send('ServiceWorker.stopAllWorkers')
-  await stopped
+  // A worker that was already stopped reports nothing: don't wait for it forever.
+  await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 5_000))])
   await cdp.detach()
 }
 
