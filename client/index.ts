@@ -2,6 +2,7 @@ import axios, { type AxiosInstance, type CreateAxiosDefaults } from 'axios'
 import { TokenProxyOptionsError } from '../sw/errors.js'
 import { isSameOriginPath, normalizeOptions, optionsToQuery, type TokenProxyOptions } from '../sw/options.js'
 import { checkTokens, isWorkerMessage, type LogoutReason, type RefreshReason, type Tokens } from '../sw/protocol.js'
+import { REQUEST_ID_HEADER } from '../sw/abort.js'
 import { ask, waitForControl } from './control.js'
 import { loginRedirect } from './redirect.js'
 
@@ -54,6 +55,26 @@ export interface TokenProxy {
   logout(): Promise<void>
   /** Listens for an event of every tab; returns the function that stops listening. */
   on<K extends keyof TokenProxyEvents>(type: K, listener: (event: TokenProxyEvents[K]) => void): () => void
+}
+
+let requests = 0
+
+/**
+ * Lets the worker know when a `proxy.http` request is aborted (B15), since
+ * Chromium does not pass a page's abort on to the worker: each same-origin
+ * request carries an id, and its signal's abort posts ABORT with it. Requests
+ * to other origins get no header (it would cost them a CORS preflight).
+ */
+function withAborts(http: AxiosInstance, worker: () => ServiceWorker, timeout: number): AxiosInstance {
+  http.interceptors.request.use((config) => {
+    const signal = config.signal as AbortSignal | undefined
+    if (!signal || new URL(http.getUri(config), location.href).origin !== location.origin) return config
+    const id = `${Date.now().toString(36)}.${++requests}`
+    config.headers.set(REQUEST_ID_HEADER, id)
+    signal.addEventListener('abort', () => void ask(worker(), { type: 'ABORT', id }, timeout).catch(() => {}), { once: true })
+    return config
+  })
+  return http
 }
 
 function invalid(option: string, expected: string, got: unknown): never {
@@ -110,7 +131,7 @@ export async function registerTokenProxy(options: RegisterTokenProxyOptions): Pr
   await ask(controller, { type: 'HELLO' }, timeout).catch((error: unknown) => console.warn(error))
 
   return {
-    http: axios.create(http),
+    http: withAborts(axios.create(http), () => controller, timeout),
     async setTokens(tokens) {
       const problem = checkTokens(tokens)
       if (problem) throw new TokenProxyOptionsError(`Failed to set the tokens: ${problem}.`)

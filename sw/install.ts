@@ -1,5 +1,6 @@
 import { registerRoute } from 'workbox-routing'
 import type { HTTPMethod } from 'workbox-routing/utils/constants.js'
+import { createAborts } from './abort.js'
 import { createCoordinator } from './coordinator.js'
 import { TokenProxyError } from './errors.js'
 import { createMatcher, type RouteKind } from './match.js'
@@ -46,7 +47,8 @@ export function installTokenProxy(options: TokenProxyOptions): void {
     onRejected: () => broadcast({ type: 'LOGOUT', reason: 'refresh-rejected' }),
   })
   const kindOf = createMatcher(normalized, origin)
-  const api = createRequestHandler(coordinator, normalized)
+  const aborts = createAborts()
+  const api = createRequestHandler(coordinator, normalized, aborts)
   const handlers: Record<RouteKind, (request: Request) => Promise<Response>> = {
     api: (request) => api({ request }),
     login: (request) => vaultLogin(request, store),
@@ -63,5 +65,5 @@ export function installTokenProxy(options: TokenProxyOptions): void {
       method as HTTPMethod,
     )
   }
-  listenForMessages(store, () => logout(normalized, store))
+  listenForMessages(store, () => logout(normalized, store), aborts)
 }

@@ -1,3 +1,4 @@
+import type { Aborts } from './abort.js'
 import type { TokenStore } from './coordinator.js'
 import { jwtExpiry } from './tokens.js'
 import { checkTokens, fromOwnWindow, isPageMessage, PROTOCOL_VERSION, type PageMessage, type Unversioned, type WorkerMessage } from './protocol.js'
@@ -10,7 +11,7 @@ export async function broadcast(message: Unversioned<WorkerMessage>): Promise<vo
   for (const client of windows) client.postMessage({ tokenProxy: PROTOCOL_VERSION, ...message })
 }
 
-async function handle(message: PageMessage, store: TokenStore, logout: () => Promise<void>): Promise<void> {
+async function handle(message: PageMessage, store: TokenStore, logout: () => Promise<void>, aborts: Aborts): Promise<void> {
   switch (message.type) {
     case 'HELLO':
       return
@@ -27,6 +28,9 @@ async function handle(message: PageMessage, store: TokenStore, logout: () => Pro
     case 'CLAIM':
       await self.clients.claim()
       return
+    case 'ABORT':
+      if (typeof message.id === 'string') aborts.abort(message.id)
+      return
   }
 }
 
@@ -35,7 +39,7 @@ async function handle(message: PageMessage, store: TokenStore, logout: () => Pro
  * this origin are read; anything else is ignored. Each answer goes back on
  * the port the page sent, and never holds a token.
  */
-export function listenForMessages(store: TokenStore, logout: () => Promise<void>): void {
+export function listenForMessages(store: TokenStore, logout: () => Promise<void>, aborts: Aborts): void {
   self.addEventListener('message', (event) => {
     if (!fromOwnWindow(event.source as Client | null, self.location.origin) || !isPageMessage(event.data)) return
     const port = event.ports[0]
@@ -47,7 +51,7 @@ export function listenForMessages(store: TokenStore, logout: () => Promise<void>
       return
     }
     event.waitUntil(
-      handle(event.data, store, logout).then(
+      handle(event.data, store, logout, aborts).then(
         () => reply({ type: 'RESULT', ok: true }),
         (error: unknown) => fail(String((error as Error)?.message ?? error)),
       ),

@@ -24,6 +24,8 @@ export type PageMessage =
   | { tokenProxy: typeof PROTOCOL_VERSION; type: 'SET_TOKENS'; tokens: Tokens }
   | { tokenProxy: typeof PROTOCOL_VERSION; type: 'LOGOUT' }
   | { tokenProxy: typeof PROTOCOL_VERSION; type: 'CLAIM' }
+  /** `proxy.http` gave up on the request it sent with this id (B15). */
+  | { tokenProxy: typeof PROTOCOL_VERSION; type: 'ABORT'; id: string }
 
 export type LogoutReason = 'refresh-rejected' | 'logout'
 
@@ -43,7 +45,7 @@ export type Unversioned<T> = T extends unknown ? Omit<T, 'tokenProxy'> : never
 export type PageMessageType = PageMessage['type']
 export type WorkerMessageType = WorkerMessage['type']
 
-const PAGE_TYPES: readonly string[] = ['HELLO', 'SET_TOKENS', 'LOGOUT', 'CLAIM'] satisfies PageMessageType[]
+const PAGE_TYPES: readonly string[] = ['HELLO', 'SET_TOKENS', 'LOGOUT', 'CLAIM', 'ABORT'] satisfies PageMessageType[]
 const WORKER_TYPES: readonly string[] = ['RESULT', 'LOGOUT', 'REFRESHED'] satisfies WorkerMessageType[]
 
 /**

@@ -1,3 +1,4 @@
+import { REQUEST_ID_HEADER, type Aborts } from './abort.js'
 import type { Coordinator } from './coordinator.js'
 import type { NormalizedOptions } from './options.js'
 import { expiresSoon } from './tokens.js'
@@ -25,10 +26,16 @@ export function refreshUnavailable(reason: string): Response {
  * come with the original; referrer and its policy are reset by the Request
  * constructor whenever it is given options, so they are carried explicitly.
  */
-export function withToken(request: Request, token: string | undefined, body: BodyInit | undefined): Request {
+export function withToken(
+  request: Request,
+  token: string | undefined,
+  body: BodyInit | undefined,
+  signal: AbortSignal = request.signal,
+): Request {
   const headers = new Headers(request.headers)
+  headers.delete(REQUEST_ID_HEADER)
   if (token) headers.set('Authorization', `Bearer ${token}`)
-  return new Request(request, { headers, body, referrer: request.referrer, referrerPolicy: request.referrerPolicy })
+  return new Request(request, { headers, body, signal, referrer: request.referrer, referrerPolicy: request.referrerPolicy })
 }
 
 /** One request as the token logic sees it: a way to send it, and whether it may be sent twice. */
@@ -37,6 +44,19 @@ export interface Outgoing {
   send(token?: string): Promise<Response>
   /** False for a body that was not kept (too large): sent once, its 401 goes to the page. */
   replayable: boolean
+  /** Fires when the page gave up on the request: it is then never sent (again). */
+  signal?: AbortSignal
+}
+
+/** Waits for `promise`, unless `signal` fires first: then rejects with its AbortError. */
+function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise
+  signal.throwIfAborted()
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason)
+    signal.addEventListener('abort', abort, { once: true })
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort))
+  })
 }
 
 /**
@@ -52,20 +72,24 @@ export async function sendWithTokens(
   now: () => number = Date.now,
 ): Promise<Response> {
   // A refresh that fails after this point is this request's answer too (it waited for it, or was in flight).
+  const { signal } = request
   const since = coordinator.epoch
-  let tokens = await coordinator.current()
+  let tokens = await unlessAborted(coordinator.current(), signal)
   // Logged out: the request goes as the page wrote it, and so does its answer.
   if (!tokens) return request.send()
   if (expiresSoon(tokens, now(), expiryLeeway)) {
     // Refresh first instead of spending a round trip on a 401. If that fails,
     // the request still goes with the token it has: it may not be expired yet.
-    const ahead = await coordinator.recover(tokens.accessToken, 'expiry')
+    const ahead = await unlessAborted(coordinator.recover(tokens.accessToken, 'expiry'), signal)
     if (ahead.kind === 'retry') tokens = ahead.tokens
   }
+  signal?.throwIfAborted()
   const first = await request.send(tokens.accessToken)
   if (first.status !== 401) return first
 
-  const next = await coordinator.recover(tokens.accessToken, 'unauthorized', since)
+  // The shared refresh goes on for the others if this request is aborted meanwhile.
+  const next = await unlessAborted(coordinator.recover(tokens.accessToken, 'unauthorized', since), signal)
+  signal?.throwIfAborted()
   // A body that was not kept can't be sent again: the page gets the 401, after the
   // refresh, so that its own retry goes through.
   if (!request.replayable) return first
@@ -80,11 +104,20 @@ export async function sendWithTokens(
  * taken as a Blob: for the bodies pages usually send, the browser hands over
  * the data it already holds instead of copying it into the worker.
  */
-export function createRequestHandler(coordinator: Coordinator, { expiryLeeway, maxReplayBytes }: NormalizedOptions) {
+export function createRequestHandler(
+  coordinator: Coordinator,
+  { expiryLeeway, maxReplayBytes }: NormalizedOptions,
+  aborts: Aborts,
+) {
   return async ({ request }: { request: Request }): Promise<Response> => {
-    const body = BODYLESS.has(request.method) ? undefined : await request.blob()
-    const send = (token?: string): Promise<Response> => fetch(withToken(request, token, body))
-    const replayable = !body || body.size <= maxReplayBytes
-    return sendWithTokens(coordinator, expiryLeeway, { send, replayable })
+    const { signal, done } = aborts.track(request.headers.get(REQUEST_ID_HEADER), request.signal)
+    try {
+      const body = BODYLESS.has(request.method) ? undefined : await request.blob()
+      const send = (token?: string): Promise<Response> => fetch(withToken(request, token, body, signal))
+      const replayable = !body || body.size <= maxReplayBytes
+      return await sendWithTokens(coordinator, expiryLeeway, { send, replayable, signal })
+    } finally {
+      done()
+    }
   }
 }

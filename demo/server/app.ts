@@ -32,6 +32,8 @@ export interface Deployment {
 export interface RequestRecord {
   method: string
   path: string
+  /** The query string, `?` included, or `''`. */
+  search: string
   authorization: string | null
   status: number
   /** SHA-256 (hex) of the request body, `''` when there was none. */
@@ -268,6 +270,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
         requests.push({
           method: req.method ?? 'GET',
           path: url.pathname,
+          search: url.search,
           authorization: req.headers.authorization ?? null,
           status,
           bodySha256: body.length ? createHash('sha256').update(body).digest('hex') : '',
