@@ -58,6 +58,8 @@ export interface Faults {
    * answers. None of these may end a session (B8).
    */
   refreshFailure: RefreshFailure | null
+  /** Decides per refresh call (numbered from 1) whether it fails, and how; for seeded random failures. */
+  refreshFailureFor: ((call: number) => RefreshFailure | null) | null
 }
 
 export const REFRESH_FAILURES = ['network', '500', '503', '400', 'html', 'empty', 'truncated', 'no-token', 'hang'] as const
@@ -165,7 +167,8 @@ function readCookie(req: IncomingMessage, name: string): string | undefined {
  */
 export async function startDemoServer(options: DemoServerOptions = {}): Promise<DemoServer> {
   const auth = options.auth ?? new AuthService(options.accessTtlMs ?? 10_000)
-  const faults: Faults = { refreshDelayMs: 0, rejectAllTokens: false, refreshFailure: null }
+  const faults: Faults = { refreshDelayMs: 0, rejectAllTokens: false, refreshFailure: null, refreshFailureFor: null }
+  let refreshCalls = 0
   const deployment: Deployment = { workerBuild: 0 }
   const cookieMode = options.refreshMode === 'cookie'
   const requests: RequestRecord[] = []
@@ -206,7 +209,8 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     }
     if (path === '/api/auth/refresh' && req.method === 'POST') {
       if (faults.refreshDelayMs) await wait(faults.refreshDelayMs)
-      if (faults.refreshFailure) return fail(res, faults.refreshFailure)
+      const failure = faults.refreshFailure ?? faults.refreshFailureFor?.(++refreshCalls)
+      if (failure) return fail(res, failure)
       // A client that went away (a stopped worker) could never store new tokens:
       // rotating now would spend its refresh token for nothing. Keep it valid.
       if (req.socket.destroyed) return 499
