@@ -82,6 +82,12 @@ export async function sendWithTokens(
     // the request still goes with the token it has: it may not be expired yet.
     const ahead = await unlessAborted(coordinator.recover(tokens.accessToken, 'expiry'), signal)
     if (ahead.kind === 'retry') tokens = ahead.tokens
+    else if (ahead.kind !== 'unavailable') {
+      // The session ended: the deleted token must not go out. Unless the page
+      // has set new tokens since, the request goes as a logged-out one does.
+      tokens = await coordinator.current()
+      if (!tokens) return request.send()
+    }
   }
   signal?.throwIfAborted()
   const first = await request.send(tokens.accessToken)
