@@ -112,11 +112,13 @@ export async function registerTokenProxy(options: RegisterTokenProxyOptions): Pr
     for (const listener of listeners.get(type) ?? []) listener(event as never)
   }
   container.addEventListener('message', (event) => {
-    // Only a service worker speaks for the token proxy. The container delivers
-    // messages of same-origin workers only; not just the controller's, so that a
-    // LOGOUT from another registration or an outgoing version still arrives.
+    // Only our controller speaks for the token proxy, with one exception: a
+    // LOGOUT from any service worker of the origin (the container delivers no
+    // others), so that one from another registration or an outgoing version
+    // still logs this tab out. A logout can only make the page safer.
     if (!(event.source instanceof ServiceWorker) || !isWorkerMessage(event.data)) return
     const message = event.data
+    if (message.type !== 'LOGOUT' && event.source !== container.controller) return
     if (message.type === 'REFRESHED') emit('refresh', { reason: message.reason })
     if (message.type === 'LOGOUT') {
       const logout: LogoutEvent = { reason: message.reason }

@@ -138,3 +138,17 @@ test.describe('worker updates', () => {
     })
   })
 })
+
+test.describe('page trust', () => {
+  test("a REFRESHED from a worker that is not this page's controller is ignored; a LOGOUT is not", async ({ page, context, server, openConsole, login }) => {
+    const a = await openConsole(page, 'scope=/twin/a&stay', '/twin/a')
+    const b = await openConsole(await context.newPage(), 'scope=/twin/b&stay', '/twin/b')
+    await login(a)
+    server.auth.expireAccessTokens()
+    // Worker B refreshes for tab B and tells every window of the origin; tab A is not its client.
+    expect(await b.evaluate(async () => (await fetch('/api/me')).status)).toBe(200)
+    await expect.poll(() => b.evaluate(() => window.tokenProxyEvents)).toEqual([{ type: 'refresh', reason: 'unauthorized' }])
+    await b.waitForTimeout(300)
+    expect(await a.evaluate(() => window.tokenProxyEvents)).toEqual([])
+  })
+})
