@@ -1,5 +1,5 @@
 import axios, { type AxiosInstance, type CreateAxiosDefaults } from 'axios'
-import { TokenProxyOptionsError } from '../sw/errors.js'
+import { TokenProxyError, TokenProxyOptionsError } from '../sw/errors.js'
 import { isSameOriginPath, normalizeOptions, optionsToQuery, type TokenProxyOptions } from '../sw/options.js'
 import { checkTokens, isWorkerMessage, type LogoutReason, type RefreshReason, type Tokens } from '../sw/protocol.js'
 import { REQUEST_ID_HEADER } from '../sw/abort.js'
@@ -57,8 +57,6 @@ export interface TokenProxy {
   on<K extends keyof TokenProxyEvents>(type: K, listener: (event: TokenProxyEvents[K]) => void): () => void
 }
 
-let requests = 0
-
 /**
  * Lets the worker know when a `proxy.http` request is aborted (B15), since
  * Chromium does not pass a page's abort on to the worker: each same-origin
@@ -69,7 +67,8 @@ function withAborts(http: AxiosInstance, worker: () => ServiceWorker, timeout: n
   http.interceptors.request.use((config) => {
     const signal = config.signal as AbortSignal | undefined
     if (!signal || new URL(http.getUri(config), location.href).origin !== location.origin) return config
-    const id = `${Date.now().toString(36)}.${++requests}`
+    // Unique across tabs, which share one worker.
+    const id = crypto.randomUUID()
     config.headers.set(REQUEST_ID_HEADER, id)
     signal.addEventListener('abort', () => void ask(worker(), { type: 'ABORT', id }, timeout).catch(() => {}), { once: true })
     return config
@@ -101,7 +100,9 @@ export async function registerTokenProxy(options: RegisterTokenProxyOptions): Pr
   if (!container) invalid('workerUrl', 'served over https or from localhost (this page has no service workers)', workerUrl)
 
   const url = worker ? `${workerUrl}?${optionsToQuery(worker)}` : workerUrl
-  await container.register(url, scope === undefined ? undefined : { scope })
+  await container.register(url, scope === undefined ? undefined : { scope }).catch((cause: unknown) => {
+    throw new TokenProxyError(`Failed to register the token proxy: ${(cause as Error)?.message ?? cause}`, { cause })
+  })
   let controller = await waitForControl(container, timeout)
   container.addEventListener('controllerchange', () => {
     if (container.controller) controller = container.controller

@@ -34,6 +34,17 @@ test.describe('B1 inject', () => {
     )
   })
 
+  test('methods Workbox does not route (PROPFIND) carry the token too, and are replayed', async ({ page, server, openConsole, login }) => {
+    await openConsole()
+    await login(page)
+    server.auth.expireAccessTokens()
+    expect(await page.evaluate(async () => (await fetch('/api/echo', { method: 'PROPFIND', body: '<propfind/>' })).status)).toBe(200)
+    const [first, replay] = server.requestsTo('/api/echo')
+    expect([first!.method, first!.status, replay!.method, replay!.status]).toEqual(['PROPFIND', 401, 'PROPFIND', 200])
+    expect(replay!.authorization).toMatch(/^Bearer /)
+    expect(replay!.bodySha256).toBe(first!.bodySha256)
+  })
+
   test('a request with its own Authorization is left as the page wrote it', async ({ page, server, openConsole, login }) => {
     await openConsole()
     await login(page)

@@ -108,6 +108,16 @@ test.describe("refreshProtocol 'cookie'", () => {
       expect(await page.evaluate(async () => (await fetch('/api/me')).status)).toBe(200)
       expect(server.requestsTo('/api/auth/refresh').map((r) => r.status)).toEqual([200, 200])
       expect(server.auth.stats.reuseDetections).toBe(0)
+
+      // A page that calls the refresh endpoint itself (the cookie goes along) gets no token either.
+      const own = await page.evaluate(async () => {
+        const response = await fetch('/api/auth/refresh', { method: 'POST' })
+        return { status: response.status, body: await response.json() }
+      })
+      expect(own).toEqual({ status: 200, body: {} })
+      const current = (await storedTokens(page)) as { accessToken: string }
+      expect(await page.evaluate(async () => (await fetch('/api/me?after-own-refresh')).status)).toBe(200)
+      expect(server.requestsTo('/api/me').at(-1)!.authorization).toBe(`Bearer ${current.accessToken}`)
     } finally {
       await server.close()
     }

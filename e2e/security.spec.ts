@@ -88,29 +88,6 @@ test.describe('messages', () => {
     expect(page.url()).toBe(`${server.url}/console?stay`)
     expect(await storedTokens(page)).toMatchObject({ accessToken: expect.any(String) })
   })
-
-  // The worker also checks that a message comes from a window of its origin (unit-tested in
-  // sources.test.ts); in Chromium a dedicated worker cannot reach it in the first place.
-  test('a dedicated worker cannot message the token proxy', async ({ page, openConsole, login }) => {
-    await openConsole(page)
-    const { accessToken } = await login(page)
-    const reached = await page.evaluate(async () => {
-      const worker = new Worker('/relay-worker.js')
-      const relay = (message: unknown) =>
-        new Promise((resolve) => {
-          worker.onmessage = (event) => resolve(event.data)
-          worker.postMessage(message)
-        })
-      const said = [
-        await relay({ tokenProxy: 1, type: 'LOGOUT' }),
-        await relay({ tokenProxy: 1, type: 'SET_TOKENS', tokens: { accessToken: 'forged' } }),
-      ]
-      await new Promise((resolve) => setTimeout(resolve, 500))
-      return said
-    })
-    expect(reached).toEqual(['no controller', 'no controller'])
-    expect(await storedTokens(page)).toMatchObject({ accessToken })
-  })
 })
 
 test.describe('login redirect', () => {
@@ -143,6 +120,18 @@ test.describe('logout endpoint', () => {
     expect(await storedTokens(page)).toBeUndefined()
     // The server ended the session: the old token is worthless now.
     expect(server.auth.verify(`Bearer ${accessToken}`)).toBeUndefined()
+  })
+
+  test('logout() with an expired access token refreshes first, so the server does end the session', async ({ page, server, openConsole, login }) => {
+    await openConsole(page, 'stay')
+    await login(page)
+    server.auth.expireAccessTokens()
+    await page.evaluate(() => window.tokenProxy.logout())
+    expect(server.requestsTo('/api/auth/logout').map((r) => r.status)).toEqual([401, 200])
+    expect(server.requestsTo('/api/auth/refresh').map((r) => r.status)).toEqual([200])
+    const used = server.requestsTo('/api/auth/logout')[1]!.authorization
+    expect(server.auth.verify(used ?? undefined)).toBeUndefined()
+    expect(await storedTokens(page)).toBeUndefined()
   })
 
   test('a page calling logoutUrl itself ends the session everywhere', async ({ page, context, server, openConsole, login }) => {

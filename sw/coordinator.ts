@@ -36,13 +36,26 @@ export interface CoordinatorDeps {
   onRejected(): Promise<void> | void
   /** Whether a refresh needs a stored refresh token (not with the cookie protocol). @default true */
   refreshTokenRequired?: boolean
+  /** The clock. @default Date.now */
+  now?: () => number
 }
+
+/** How long a failed refresh ahead of expiry holds back the next one. */
+const AHEAD_RETRY_MS = 5_000
 
 /**
  * Owns the one refresh in flight. Every request that needs a refresh, or
  * arrives while one runs, waits for the same one.
  */
-export function createCoordinator({ store, refresh, lock, onRefreshed, onRejected, refreshTokenRequired = true }: CoordinatorDeps) {
+export function createCoordinator({
+  store,
+  refresh,
+  lock,
+  onRefreshed,
+  onRejected,
+  refreshTokenRequired = true,
+  now = Date.now,
+}: CoordinatorDeps) {
   /** The one refresh in flight, and the access token it replaces. */
   let inFlight: { from: string; result: Promise<Recovery> } | null = null
 
@@ -57,7 +70,11 @@ export function createCoordinator({ store, refresh, lock, onRefreshed, onRejecte
     const stored = await store.reload()
     if (!stored) return { kind: 'none' }
     if (stored.accessToken !== from.accessToken) return { kind: 'retry', tokens: stored }
-    if (refreshTokenRequired && !stored.refreshToken) return end()
+    if (refreshTokenRequired && !stored.refreshToken) {
+      // Nothing to refresh with. Ahead of expiry the token still works: keep
+      // using it; only its 401 ends the session.
+      return reason === 'expiry' ? { kind: 'unavailable', reason: 'no refresh token' } : end()
+    }
     const generation = store.generation
     const result = await refresh(stored).catch(
       (error: unknown): RefreshResult => ({ kind: 'unavailable', reason: String(error) }),
@@ -81,8 +98,12 @@ export function createCoordinator({ store, refresh, lock, onRefreshed, onRejecte
 
   /** Counts finished refreshes, so a request can tell whether one ended after it was sent. */
   let epoch = 0
-  /** The last refresh, if it was unavailable: shared by the requests that were in flight when it failed. */
-  let failed: { from: string; epoch: number; result: Recovery } | null = null
+  /**
+   * The last refresh, if it was unavailable: shared by the requests that were
+   * in flight when it failed, and for a few seconds by refreshes ahead of
+   * expiry, which would otherwise each wait out an endpoint that is down.
+   */
+  let failed: { from: string; epoch: number; at: number; result: Recovery } | null = null
 
   return {
     /** Pass it to `recover` as `since`, taken just before the request is sent. */
@@ -118,12 +139,15 @@ export function createCoordinator({ store, refresh, lock, onRefreshed, onRejecte
         if (!tokens) return { kind: 'none' }
         // Sent with an older token than the current one: no refresh needed.
         if (tokens.accessToken !== sentToken) return { kind: 'retry', tokens }
-        if (failed && failed.from === sentToken && failed.epoch > since) return failed.result
+        if (failed?.from === sentToken) {
+          if (failed.epoch > since) return failed.result
+          if (reason === 'expiry' && now() - failed.at < AHEAD_RETRY_MS) return failed.result
+        }
         const result = lock(() => run(tokens, reason))
           .catch((error: unknown): Recovery => ({ kind: 'unavailable', reason: String(error) }))
           .then((outcome) => {
             epoch++
-            failed = outcome.kind === 'unavailable' ? { from: tokens.accessToken, epoch, result: outcome } : null
+            failed = outcome.kind === 'unavailable' ? { from: tokens.accessToken, epoch, at: now(), result: outcome } : null
             inFlight = null
             return outcome
           })

@@ -14,6 +14,7 @@ export class TokenProxyOptionsError extends TokenProxyError {
 
 const NAMES = new Set(['TokenProxyError', 'TokenProxyOptionsError'])
 
+/** Checks by `name`, not `instanceof`: an error from another realm (an iframe, a worker) passes too. */
 export function isTokenProxyError(value: unknown): value is TokenProxyError {
-  return value instanceof Error && NAMES.has(value.name)
+  return typeof value === 'object' && value !== null && NAMES.has((value as { name?: unknown }).name as string)
 }

@@ -10,11 +10,11 @@ import { normalizeOptions, type TokenProxyOptions } from './options.js'
 import { createRequestHandler } from './proxy.js'
 import { requestRefresh } from './refresh.js'
 import { createTokenStore } from './store.js'
-import { vaultLogin } from './vault.js'
+import { vault } from './vault.js'
 
 declare const self: ServiceWorkerGlobalScope
 
-/** Workbox routes one method at a time; the proxy handles all of these. */
+/** Workbox routes one method at a time: these through it, any other method by a listener of our own. */
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
 
 /** Name of the Web Lock held while refreshing, shared by every worker version of the origin. */
@@ -49,10 +49,11 @@ export function installTokenProxy(options: TokenProxyOptions): void {
   const kindOf = createMatcher(normalized, origin)
   const aborts = createAborts()
   const api = createRequestHandler(coordinator, normalized, aborts)
+  const send = (request: Request) => api({ request })
   const handlers: Record<RouteKind, (request: Request) => Promise<Response>> = {
-    api: (request) => api({ request }),
-    login: (request) => vaultLogin(request, store),
-    logout: (request) => passLogout(request, store),
+    api: send,
+    vault: (request) => vault(request, store),
+    logout: (request) => passLogout(request, store, send),
   }
   for (const method of METHODS) {
     registerRoute(
@@ -65,5 +66,11 @@ export function installTokenProxy(options: TokenProxyOptions): void {
       method as HTTPMethod,
     )
   }
-  listenForMessages(store, () => logout(normalized, store), aborts)
+  // Workbox routes by method; any other method (QUERY, PROPFIND…) is matched here.
+  self.addEventListener('fetch', (event) => {
+    if (METHODS.includes(event.request.method)) return
+    const kind = kindOf(new URL(event.request.url), event.request)
+    if (kind) event.respondWith(handlers[kind](event.request))
+  })
+  listenForMessages(store, () => logout(normalized, store, send), aborts)
 }

@@ -1,7 +1,9 @@
 import type { TokenStore } from './coordinator.js'
 import { broadcast } from './messages.js'
 import type { NormalizedOptions } from './options.js'
-import { withToken } from './proxy.js'
+
+/** How the worker sends an API request: with the token, refreshed first or after a 401 as needed. */
+type Send = (request: Request) => Promise<Response>
 
 /** Clears the tokens in storage and memory, then tells every tab. */
 async function end(store: TokenStore): Promise<void> {
@@ -10,29 +12,31 @@ async function end(store: TokenStore): Promise<void> {
 }
 
 /**
- * `proxy.logout()`: tells the server first when there is a `logoutUrl`
- * (POST, with the token; a failure there does not keep anyone logged in),
- * then ends the session everywhere.
+ * `proxy.logout()`: tells the server first when there is a `logoutUrl` (POST,
+ * as an API request: an expired token is refreshed first, so the server does
+ * end the session), then ends it everywhere. A failure at the server keeps no
+ * one logged in here.
  */
-export async function logout(options: NormalizedOptions, store: TokenStore): Promise<void> {
-  const tokens = await store.read()
-  if (options.logoutUrl && tokens) {
-    await fetch(options.logoutUrl, {
+export async function logout(options: NormalizedOptions, store: TokenStore, send: Send): Promise<void> {
+  if (options.logoutUrl && (await store.read())) {
+    const request = new Request(options.logoutUrl, {
       method: 'POST',
-      headers: { Authorization: `Bearer ${tokens.accessToken}` },
       credentials: 'include',
       signal: AbortSignal.timeout(options.refreshTimeout),
-    }).catch(() => undefined)
+    })
+    await send(request).catch(() => undefined)
   }
   await end(store)
 }
 
-/** A request the page sends to `logoutUrl` itself: sent with the token; whatever the answer, the session ends. */
-export async function passLogout(request: Request, store: TokenStore): Promise<Response> {
-  const tokens = await store.read()
-  const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.blob()
+/**
+ * A request the page sends to `logoutUrl` itself: sent as an API request (or
+ * as written, when it carries its own `Authorization`); whatever the answer,
+ * the session ends.
+ */
+export async function passLogout(request: Request, store: TokenStore, send: Send): Promise<Response> {
   try {
-    return await fetch(withToken(request, tokens?.accessToken, body))
+    return await (request.headers.has('Authorization') ? fetch(request) : send(request))
   } finally {
     await end(store)
   }

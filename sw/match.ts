@@ -8,10 +8,11 @@ export interface RequestLike {
 
 /**
  * How the worker handles a request: `api` gets the token (and a refresh on
- * 401), `login` has its tokens taken out of the response, `logout` gets the
- * token and ends the session. Anything else is left to the browser.
+ * 401); `vault` (a page's own call to the login or refresh endpoint) has the
+ * tokens taken out of its answer; `logout` is sent like `api` and ends the
+ * session. Anything else is left to the browser.
  */
-export type RouteKind = 'api' | 'login' | 'logout'
+export type RouteKind = 'api' | 'vault' | 'logout'
 
 const endpoint = (href: string | undefined) => {
   if (href === undefined) return undefined
@@ -23,7 +24,8 @@ const endpoint = (href: string | undefined) => {
  * Builds the test that decides whether the worker handles a request at all,
  * and how. Anything it refuses (`undefined`) gets no token and no
  * `respondWith`: other origins, look-alike paths, navigations, `no-cors`
- * requests, the refresh endpoint, requests with their own `Authorization`.
+ * requests, requests with their own `Authorization`. (The worker's own
+ * refresh requests never reach its fetch handler.)
  */
 export function createMatcher(options: NormalizedOptions, origin: string) {
   const origins = new Set([origin, ...options.trustedOrigins])
@@ -33,10 +35,9 @@ export function createMatcher(options: NormalizedOptions, origin: string) {
   return (url: URL, request: RequestLike): RouteKind | undefined => {
     if (!origins.has(url.origin) || request.mode === 'navigate' || request.mode === 'no-cors') return undefined
     const path = url.origin + url.pathname
-    if (path === refresh) return undefined
-    if (path === login) return 'login'
-    if (request.headers.has('authorization')) return undefined
+    if (path === login || path === refresh) return 'vault'
     if (path === logout) return 'logout'
+    if (request.headers.has('authorization')) return undefined
     const { pathname } = url
     return options.apiPrefixes.some((p) => pathname === p || pathname.startsWith(`${p}/`)) ? 'api' : undefined
   }

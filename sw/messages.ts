@@ -18,7 +18,7 @@ async function handle(message: PageMessage, store: TokenStore, logout: () => Pro
     case 'SET_TOKENS': {
       const problem = checkTokens(message.tokens)
       if (problem) throw new Error(problem)
-      const { accessToken, refreshToken, expiresAt = jwtExpiry(accessToken) } = message.tokens
+      const { accessToken, refreshToken, expiresAt = jwtExpiry(accessToken, Date.now()) } = message.tokens
       await store.write({ accessToken, refreshToken, expiresAt })
       return
     }

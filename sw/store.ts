@@ -44,8 +44,9 @@ export function createTokenStore({ keepRefreshToken = true } = {}): TokenStore {
     }
   }
 
-  async function load(): Promise<Tokens | null> {
-    return (await safely(() => get<Tokens>(KEY, db), memory)) ?? null
+  /** The stored tokens, or `undefined` when storage could not be read (nothing is cached then). */
+  async function load(): Promise<Tokens | null | undefined> {
+    return safely(async () => (await get<Tokens>(KEY, db)) ?? null, undefined)
   }
 
   return {
@@ -58,13 +59,14 @@ export function createTokenStore({ keepRefreshToken = true } = {}): TokenStore {
         // A write or clear that landed while we read wins.
         if (memory === undefined) memory = stored
       }
-      return memory
+      return memory ?? null
     },
     async reload() {
       const before = generation
       const stored = await load()
-      if (generation === before) memory = stored
-      return memory ?? null
+      // Changed meanwhile (here, or by a peer): the newest of memory and a fresh read.
+      if (generation === before) memory = stored ?? memory
+      return memory === undefined ? ((await load()) ?? null) : memory
     },
     async write(given) {
       generation++

@@ -4,14 +4,23 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined
 }
 
-/** The `exp` claim of a JWT in epoch milliseconds, read without verifying anything. */
-export function jwtExpiry(token: string): number | undefined {
+/**
+ * When a JWT expires, in epoch milliseconds of this machine's clock, read
+ * without verifying anything. With `now` and an `iat` claim, the expiry is
+ * `now` plus the token's lifetime (`exp - iat`): a clock that disagrees with
+ * the server's then costs nothing, where comparing `exp` with the local clock
+ * would refresh on every request once the difference exceeds the lifetime.
+ */
+export function jwtExpiry(token: string, now?: number): number | undefined {
   const payload = token.split('.')[1]
   if (token.split('.').length !== 3 || !payload) return undefined
   try {
     const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'))
-    const exp = (JSON.parse(json) as { exp?: unknown }).exp
-    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined
+    const { exp, iat } = JSON.parse(json) as { exp?: unknown; iat?: unknown }
+    if (typeof exp !== 'number' || !Number.isFinite(exp)) return undefined
+    return now !== undefined && typeof iat === 'number' && Number.isFinite(iat) && iat <= exp
+      ? now + (exp - iat) * 1000
+      : exp * 1000
   } catch {
     return undefined
   }
@@ -34,7 +43,7 @@ export function parseTokenResponse(body: unknown, previous: Tokens | null, now: 
   const expiresAt =
     typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn > 0
       ? now + expiresIn * 1000
-      : jwtExpiry(accessToken)
+      : jwtExpiry(accessToken, now)
   const tokens: Tokens = { accessToken }
   if (refreshToken) tokens.refreshToken = refreshToken
   if (expiresAt !== undefined) tokens.expiresAt = expiresAt

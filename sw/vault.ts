@@ -5,11 +5,13 @@ import { parseTokenResponse } from './tokens.js'
 const SECRET_FIELDS = ['accessToken', 'access_token', 'token', 'refreshToken', 'refresh_token', 'expiresIn', 'expires_in']
 
 /**
- * Sends a request to the login endpoint and keeps the tokens of a successful
- * JSON answer (B13): they are stored, and the page gets the same response
- * (status, headers, other fields) without them. Anything else passes as is.
+ * Sends a page's request to the login or refresh endpoint and keeps the
+ * tokens of a successful JSON answer (B13): they are stored, and the page gets
+ * the same response (status, headers, other fields) without them. Anything
+ * else passes as is. (With the cookie protocol a page could call the refresh
+ * endpoint itself; it gets no token that way either.)
  */
-export async function vaultLogin(request: Request, store: TokenStore): Promise<Response> {
+export async function vault(request: Request, store: TokenStore): Promise<Response> {
   const response = await fetch(request)
   if (!response.ok || !/[/+]json\b/.test(response.headers.get('Content-Type') ?? '')) return response
   let body: unknown
@@ -18,7 +20,7 @@ export async function vaultLogin(request: Request, store: TokenStore): Promise<R
   } catch {
     return response
   }
-  const tokens = parseTokenResponse(body, null, Date.now())
+  const tokens = parseTokenResponse(body, await store.read(), Date.now())
   if (!tokens) return response
   await store.write(tokens)
   const rest = Object.fromEntries(Object.entries(body as object).filter(([key]) => !SECRET_FIELDS.includes(key)))

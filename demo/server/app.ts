@@ -96,7 +96,6 @@ const PAGES: Record<string, string> = {
   // Two more pages, for tests that need two worker registrations (scopes) on one origin.
   '/twin/a': 'console.html',
   '/twin/b': 'console.html',
-  '/relay-worker.js': 'relay-worker.js',
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {

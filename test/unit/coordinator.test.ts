@@ -700,3 +700,41 @@ describe('refreshTokenRequired: false (cookie protocol)', () => {
     expect(t.onRejected).toHaveBeenCalledTimes(1)
   })
 })
+
+describe('B10 ahead of expiry, when a refresh is not possible', () => {
+  it('without a refresh token the token is kept in use: no refresh, no logout', async () => {
+    const t = setup({ accessToken: 'a1' })
+    expect(await t.coordinator.recover('a1', 'expiry')).toStrictEqual({ kind: 'unavailable', reason: 'no refresh token' })
+    expect(t.refresh).not.toHaveBeenCalled()
+    expect(t.store.clears).toBe(0)
+    expect(t.onRejected).not.toHaveBeenCalled()
+    // Its 401 is what ends the session.
+    expect(await t.coordinator.recover('a1')).toStrictEqual({ kind: 'rejected' })
+    expect(t.onRejected).toHaveBeenCalledTimes(1)
+  })
+
+  it('a failed refresh ahead of expiry holds back the next one for 5 s, then it is tried again', async () => {
+    let clock = 1_000
+    const store = new FakeStore(T1, [])
+    const refresh = vi.fn(async (): Promise<RefreshResult> => ({ kind: 'unavailable', reason: 'status 503' }))
+    const coordinator = createCoordinator({
+      store,
+      refresh,
+      lock: (task) => task(),
+      onRefreshed: () => {},
+      onRejected: () => {},
+      now: () => clock,
+    })
+    const failed = { kind: 'unavailable', reason: 'status 503' }
+    expect(await coordinator.recover('a1', 'expiry')).toStrictEqual(failed)
+    clock += 4_999
+    expect(await coordinator.recover('a1', 'expiry')).toStrictEqual(failed)
+    expect(refresh).toHaveBeenCalledTimes(1)
+    // A 401 sent after the failure does not wait: it tries again at once.
+    expect(await coordinator.recover('a1', 'unauthorized', coordinator.epoch)).toStrictEqual(failed)
+    expect(refresh).toHaveBeenCalledTimes(2)
+    clock += 5_000
+    expect(await coordinator.recover('a1', 'expiry')).toStrictEqual(failed)
+    expect(refresh).toHaveBeenCalledTimes(3)
+  })
+})

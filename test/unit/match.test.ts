@@ -164,17 +164,19 @@ describe('route kinds with a trusted origin, login and logout', () => {
     [`${API}/other`, {}, undefined],
     ['/apix', {}, undefined],
     [`${API}/api/x`, { headers: { Authorization: 'Bearer page' } }, undefined],
-    ['/api/auth/login', {}, 'login'],
-    ['/api/auth/login', { headers: { Authorization: 'Basic dTpw' } }, 'login'],
-    ['/api/auth/login?next=%2F', {}, 'login'],
-    ['/api/auth/login#h', {}, 'login'],
+    ['/api/auth/login', {}, 'vault'],
+    ['/api/auth/login', { headers: { Authorization: 'Basic dTpw' } }, 'vault'],
+    ['/api/auth/login?next=%2F', {}, 'vault'],
+    ['/api/auth/login#h', {}, 'vault'],
     ['/api/auth/loginx', {}, 'api'],
     ['/api/auth/logout', {}, 'logout'],
     ['/api/auth/logout?all=1', {}, 'logout'],
-    ['/api/auth/logout', { headers: { Authorization: 'Bearer page' } }, undefined],
-    ['/api/auth/logout', { headers: { authorization: '' } }, undefined],
-    ['/api/auth/refresh', {}, undefined],
-    ['/api/auth/refresh?x', {}, undefined],
+    // The page's own logout request is sent as written, and still ends the session.
+    ['/api/auth/logout', { headers: { Authorization: 'Bearer page' } }, 'logout'],
+    ['/api/auth/logout', { headers: { authorization: '' } }, 'logout'],
+    // A page's own call to the refresh endpoint: its tokens are kept from it.
+    ['/api/auth/refresh', {}, 'vault'],
+    ['/api/auth/refresh?x', {}, 'vault'],
   ])('%j %j → %j', (url, request, expected) => {
     expect(kind(url, request)).toBe(expected)
   })
@@ -203,7 +205,7 @@ describe('route kinds with a trusted origin, login and logout', () => {
       kind(`${API}/api/x`, { mode }),
       kind('/api/auth/login', { mode }),
       kind('/api/auth/logout', { mode }),
-    ]).toStrictEqual(['api', 'api', 'login', 'logout'])
+    ]).toStrictEqual(['api', 'api', 'vault', 'logout'])
   })
 })
 
@@ -216,9 +218,9 @@ describe('route kinds with endpoints on the trusted origin', () => {
   })
 
   it.each<[string, RouteKind | undefined]>([
-    [`${API}/api/auth/refresh`, undefined],
-    [`${API}/api/auth/refresh?x=1`, undefined],
-    [`${API}/api/auth/login`, 'login'],
+    [`${API}/api/auth/refresh`, 'vault'],
+    [`${API}/api/auth/refresh?x=1`, 'vault'],
+    [`${API}/api/auth/login`, 'vault'],
     [`${API}/api/auth/logout`, 'logout'],
     // The same paths on the worker's own origin are plain API paths.
     ['/api/auth/refresh', 'api'],
@@ -236,7 +238,7 @@ describe('route kinds without login, logout or trusted origins', () => {
     ['/api/x', 'api'],
     ['/api/auth/login', 'api'],
     ['/api/auth/logout', 'api'],
-    ['/api/auth/refresh', undefined],
+    ['/api/auth/refresh', 'vault'],
     [`${API}/api/x`, undefined],
   ])('%j → %j', (url, expected) => {
     expect(kind(url)).toBe(expected)

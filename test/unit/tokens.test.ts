@@ -213,3 +213,17 @@ describe('B10 expiresSoon', () => {
     expect(expiresSoon({ accessToken: 'a', expiresAt: NOW + 10_000 }, NOW, 30_000)).toBe(true)
   })
 })
+
+describe('jwtExpiry against a clock that disagrees with the server', () => {
+  const jwt = (claims: object) => `h.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.s`
+  it('with iat and now: now plus the lifetime, whatever the server clock said', () => {
+    expect(jwtExpiry(jwt({ iat: 1_000, exp: 1_300 }), 5_000_000)).toBe(5_300_000)
+  })
+  it('without iat, or without now: exp itself', () => {
+    expect(jwtExpiry(jwt({ exp: 1_300 }), 5_000_000)).toBe(1_300_000)
+    expect(jwtExpiry(jwt({ iat: 1_000, exp: 1_300 }))).toBe(1_300_000)
+  })
+  it('an iat after exp is ignored', () => {
+    expect(jwtExpiry(jwt({ iat: 2_000, exp: 1_300 }), 5_000_000)).toBe(1_300_000)
+  })
+})
