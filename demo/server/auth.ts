@@ -99,7 +99,10 @@ export class AuthService {
     const expiresAt = now + this.accessTtlMs
     this.access.set(jti, { sid, expiresAt })
     const head = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))
-    const body = base64url(JSON.stringify({ sub: user, sid, jti, iat: Math.floor(now / 1000), exp: Math.ceil(expiresAt / 1000) }))
+    // exp - iat is the lifetime in whole seconds, as real issuers write it; exp never
+    // falls after the moment the server stops accepting the token.
+    const iat = Math.floor(now / 1000)
+    const body = base64url(JSON.stringify({ sub: user, sid, jti, iat, exp: iat + Math.ceil(this.accessTtlMs / 1000) }))
     const refreshToken = randomBytes(24).toString('base64url')
     this.refresh.set(refreshToken, { sid, used: false })
     return {
