@@ -90,8 +90,8 @@ test.describe("refreshProtocol 'cookie'", () => {
       expect(Object.keys(stored).sort()).toEqual(['accessToken', 'expiresAt', 'obtainedAt'])
       expect(await page.evaluate(() => document.cookie)).toBe('')
       const cookies = await page.context().cookies()
-      expect(cookies.map(({ name, httpOnly, sameSite, path }) => ({ name, httpOnly, sameSite, path }))).toEqual([
-        { name: 'refresh_token', httpOnly: true, sameSite: 'Strict', path: '/api/auth' },
+      expect(cookies.map(({ name, httpOnly, secure, sameSite, path }) => ({ name, httpOnly, secure, sameSite, path }))).toEqual([
+        { name: 'refresh_token', httpOnly: true, secure: true, sameSite: 'Strict', path: '/api/auth' },
       ])
 
       server.auth.expireAccessTokens()

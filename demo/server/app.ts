@@ -143,12 +143,12 @@ async function fail(res: ServerResponse, failure: RefreshFailure): Promise<numbe
 const REFRESH_COOKIE = 'refresh_token'
 
 /**
- * The refresh cookie: HttpOnly (no script reads it), SameSite=Strict, sent
- * only to /api/auth. Secure belongs on it wherever the site is served over
- * https; the demo runs on http://127.0.0.1.
+ * The refresh cookie: HttpOnly (no script reads it), Secure (browsers accept
+ * it on http://127.0.0.1 and localhost, which count as secure contexts),
+ * SameSite=Strict, sent only to /api/auth.
  */
 function refreshCookie(value: string, maxAge: number): string {
-  return `${REFRESH_COOKIE}=${value}; HttpOnly; SameSite=Strict; Path=/api/auth; Max-Age=${maxAge}`
+  return `${REFRESH_COOKIE}=${value}; HttpOnly; Secure; SameSite=Strict; Path=/api/auth; Max-Age=${maxAge}`
 }
 
 function readCookie(req: IncomingMessage, name: string): string | undefined {
