@@ -40,8 +40,14 @@ export interface CoordinatorDeps {
   now?: () => number
 }
 
-/** How long a failed refresh ahead of expiry holds back the next one. */
-const AHEAD_RETRY_MS = 5_000
+/**
+ * How long a failed refresh ahead of expiry holds back the next one: 5 s, or
+ * a quarter of the token's life when that is shorter.
+ */
+function holdBack({ expiresAt, obtainedAt }: Tokens): number {
+  const life = expiresAt !== undefined && obtainedAt !== undefined ? expiresAt - obtainedAt : Infinity
+  return Math.min(5_000, Math.max(0, life / 4))
+}
 
 /**
  * Owns the one refresh in flight. Every request that needs a refresh, or
@@ -141,7 +147,7 @@ export function createCoordinator({
         if (tokens.accessToken !== sentToken) return { kind: 'retry', tokens }
         if (failed?.from === sentToken) {
           if (failed.epoch > since) return failed.result
-          if (reason === 'expiry' && now() - failed.at < AHEAD_RETRY_MS) return failed.result
+          if (reason === 'expiry' && now() - failed.at < holdBack(tokens)) return failed.result
         }
         const result = lock(() => run(tokens, reason))
           .catch((error: unknown): Recovery => ({ kind: 'unavailable', reason: String(error) }))

@@ -738,3 +738,19 @@ describe('B10 ahead of expiry, when a refresh is not possible', () => {
     expect(refresh).toHaveBeenCalledTimes(3)
   })
 })
+
+describe('the hold-back after a failed refresh ahead of expiry', () => {
+  it('is a quarter of the token life when that is under 5 s', async () => {
+    let clock = 10_000
+    const store = new FakeStore({ accessToken: 'a1', refreshToken: 'r1', obtainedAt: 10_000, expiresAt: 12_000 }, [])
+    const refresh = vi.fn(async (): Promise<RefreshResult> => ({ kind: 'unavailable', reason: 'status 503' }))
+    const coordinator = createCoordinator({ store, refresh, lock: (task) => task(), onRefreshed: () => {}, onRejected: () => {}, now: () => clock })
+    await coordinator.recover('a1', 'expiry')
+    clock += 499
+    await coordinator.recover('a1', 'expiry')
+    expect(refresh).toHaveBeenCalledTimes(1)
+    clock += 1
+    await coordinator.recover('a1', 'expiry')
+    expect(refresh).toHaveBeenCalledTimes(2)
+  })
+})
