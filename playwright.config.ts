@@ -1,8 +1,5 @@
-import { existsSync } from 'node:fs'
 import { defineConfig } from '@playwright/test'
-
-// Debian's Chromium where there is one (no browser downloads here); Playwright's own elsewhere.
-const executablePath = process.env.CHROMIUM_PATH || (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined)
+import { launchOptions } from './e2e/chromium.js'
 
 export default defineConfig({
   testDir: 'e2e',
@@ -12,19 +9,5 @@ export default defineConfig({
   forbidOnly: !!process.env.CI,
   timeout: 30_000,
   reporter: 'list',
-  use: {
-    browserName: 'chromium',
-    launchOptions: {
-      executablePath,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    },
-  },
+  use: { browserName: 'chromium', launchOptions },
 })

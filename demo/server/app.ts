@@ -20,6 +20,8 @@ export interface DemoServerOptions {
   refreshMode?: 'json' | 'cookie'
   /** The token service to trust, for a second server acting as an API on another origin. @default a new one */
   auth?: AuthService
+  /** More files to serve, by URL path (benchmarks serve their own workers). */
+  files?: Record<string, string>
 }
 
 /** What the server does that tests can change while it runs. */
@@ -260,6 +262,12 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     if (path === '/__demo/revoke' && req.method === 'POST') {
       auth.revokeSessions()
       return json(200, { ok: true })
+    }
+    const extra = options.files?.[path]
+    if (extra) {
+      res.writeHead(200, { 'Content-Type': TYPES[extname(extra)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache' })
+      res.end(await readFile(extra))
+      return 200
     }
     return serveFile(res, path, deployment)
   }
