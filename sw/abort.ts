@@ -17,10 +17,12 @@ export function createAborts() {
   return {
     /** A signal that fires when the page aborts this request; call `done` when it has settled. */
     track(id: string | null, own: AbortSignal): { signal: AbortSignal; done: () => void } {
+      // Most requests carry no id (raw fetch, no signal): nothing to set up on the hot path.
+      if (!id) return { signal: own, done: () => {} }
       const controller = new AbortController()
-      if (id && early.delete(id)) controller.abort()
-      else if (id) live.set(id, controller)
-      return { signal: AbortSignal.any([own, controller.signal]), done: () => id && live.delete(id) }
+      if (early.delete(id)) controller.abort()
+      else live.set(id, controller)
+      return { signal: AbortSignal.any([own, controller.signal]), done: () => void live.delete(id) }
     },
 
     abort(id: string): void {
