@@ -1,0 +1,17 @@
+import { gzipSync } from 'node:zlib'
+import { describe, expect, test } from 'vitest'
+import { BUDGETS, minifiedClient, standaloneWorker } from '../../bench/size.js'
+
+const gzip = (code: string) => gzipSync(Buffer.from(code), { level: 9 }).length
+
+describe('size budgets (gzip bytes, level 9)', () => {
+  test(`dist/sw.js stays within ${BUDGETS.worker} bytes`, async () => {
+    expect(gzip((await standaloneWorker()).code)).toBeLessThanOrEqual(BUDGETS.worker)
+  })
+
+  test(`the client, minified without axios, stays within ${BUDGETS.client} bytes`, async () => {
+    const { code } = await minifiedClient()
+    expect(code).not.toMatch(/XMLHttpRequest|AxiosHeaders/) // axios really is left out
+    expect(gzip(code)).toBeLessThanOrEqual(BUDGETS.client)
+  })
+})
