@@ -19,7 +19,7 @@ export interface OverheadResult {
 
 const BARE_WORKER = resolve(import.meta.dirname, 'bare-sw.js')
 
-interface Setup {
+export interface Setup {
   server: DemoServer
   page: Page
   /** Whether the page must write the Authorization header itself (no token proxy). */
@@ -28,7 +28,7 @@ interface Setup {
 }
 
 /** One origin per contender, so workers and storage never mix. */
-async function setUp(browser: Browser, contender: Contender): Promise<Setup> {
+export async function setUp(browser: Browser, contender: Contender): Promise<Setup> {
   const server = await startDemoServer({ accessTtlMs: 3_600_000, files: { '/bare-sw.js': BARE_WORKER } })
   const context = await browser.newContext()
   // tsx names functions with an `__name` helper that the page lacks; the functions

@@ -1,0 +1,257 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import type { Browser, Page } from '@playwright/test'
+import { build } from 'vite'
+import { startDemoServer, type DemoServer } from '../demo/server/app.js'
+import type { InterceptorKind } from './page/interceptors.js'
+import { summarize, type Summary } from './stats.js'
+
+/**
+ * The contenders at expiry. The proxy twice: with B10 (it knows the expiry, so
+ * it refreshes before sending) and without (it learns of the expiry from the
+ * 401s, as the page interceptors do).
+ */
+export const EXPIRY_CONTENDERS = [
+  'sw-token-proxy, B10 on',
+  'sw-token-proxy, B10 off',
+  'classic interceptor',
+  'axios-auth-refresh',
+  'axios-auth-refresh, deduplicateRefresh off',
+] as const
+export type ExpiryContender = (typeof EXPIRY_CONTENDERS)[number]
+export const TAB_CONTENDERS = ['sw-token-proxy', 'classic interceptor', 'axios-auth-refresh'] as const
+export type TabContender = (typeof TAB_CONTENDERS)[number]
+
+export interface ExpiryResult {
+  contender: ExpiryContender
+  /** Requests the server received for one burst of `requests` at expiry, refresh calls included, per round. */
+  serverRequests: Summary
+  refreshCalls: Summary
+  /** Requests of the burst that did not end in a 200, per round. */
+  failed: Summary
+  /** Time until the whole burst settled, per round (ms). */
+  expiredTotal: Summary
+  /** The same burst with a valid token, per round (ms): the floor. */
+  validTotal: Summary
+  /** Median over rounds of (expired burst time - valid burst time) (ms). */
+  extra: Summary
+}
+
+export interface TabsResult {
+  contender: TabContender
+  tabs: number
+  refreshCalls: Summary
+  reuseDetections: Summary
+  /** Tabs that saw their session end. */
+  logouts: Summary
+  /** Requests of all tabs that did not end in a 200. */
+  failed: Summary
+}
+
+interface Burst {
+  total: number
+  failed: number
+}
+
+/** Builds the interceptor page code (axios and axios-auth-refresh bundled in) into a temporary folder. */
+async function buildInterceptors(): Promise<{ file: string; dispose: () => Promise<void> }> {
+  const outDir = await mkdtemp(join(tmpdir(), 'sw-token-proxy-bench-'))
+  await build({
+    configFile: false,
+    logLevel: 'silent',
+    build: {
+      outDir,
+      minify: true,
+      lib: { entry: resolve(import.meta.dirname, 'page/interceptors.ts'), formats: ['iife'], name: 'benchPage', fileName: () => 'interceptors.js' },
+    },
+  })
+  return { file: join(outDir, 'interceptors.js'), dispose: () => rm(outDir, { recursive: true, force: true }) }
+}
+
+type Kind = 'proxy' | InterceptorKind
+
+/** Opens one tab of a contender: the proxy's console page, or a page with no worker and the interceptor. */
+async function openTab(page: Page, server: DemoServer, kind: Kind): Promise<void> {
+  if (kind === 'proxy') {
+    await page.goto(`${server.url}/console?stay`)
+    await page.waitForFunction(() => document.getElementById('state')?.dataset.ready === 'true')
+  } else {
+    await page.goto(`${server.url}/console?manual`)
+    await page.addScriptTag({ url: '/bench/interceptors.js' })
+    await page.evaluate((k) => window.bench.use(k), kind)
+  }
+}
+
+/** `count` concurrent GETs through the tab's axios instance, each on its own URL (the HTTP cache lock would queue identical ones). */
+function burst(page: Page, kind: Kind, count: number, tag: string): Promise<Burst> {
+  return page.evaluate(
+    async ({ proxy, count, tag }) => {
+      const http = proxy ? window.tokenProxy.http : window.bench.http!
+      const started = performance.now()
+      const results = await Promise.allSettled(Array.from({ length: count }, (_, i) => http.get(`/api/me?b=${tag}&i=${i}`)))
+      const total = performance.now() - started
+      return { total, failed: results.filter((r) => r.status === 'rejected' || r.value.status !== 200).length }
+    },
+    { proxy: kind === 'proxy', count, tag },
+  )
+}
+
+async function logoutsOf(page: Page, kind: Kind): Promise<number> {
+  return kind === 'proxy'
+    ? page.evaluate(() => window.tokenProxyEvents.filter((e) => e.type === 'logout').length)
+    : page.evaluate(() => window.bench.logouts)
+}
+
+/** Hands a fresh session's tokens to the tab; for the proxy with B10, an expiry that is now. */
+async function signIn(page: Page, server: DemoServer, kind: Kind, knownExpiry: boolean): Promise<void> {
+  const { accessToken, refreshToken } = server.auth.login('bench')
+  if (kind !== 'proxy') await page.evaluate((t) => window.bench.setTokens(t), { accessToken, refreshToken })
+  else if (knownExpiry) await page.evaluate((t) => window.tokenProxy.setTokens(t), { accessToken, refreshToken, expiresAt: Date.now() + 1_000 })
+  // Without an expiry the worker reads the JWT's `exp`, an hour away: it learns of the expiry from the 401s.
+  else await page.evaluate((t) => window.tokenProxy.setTokens(t), { accessToken, refreshToken })
+}
+
+const apiRequestsSince = (server: DemoServer, from: number) => server.requests.slice(from).filter((r) => r.path.startsWith('/api/'))
+const wait = (ms: number) => new Promise((done) => setTimeout(done, ms))
+
+async function withServer<T>(browser: Browser, interceptors: string, body: (server: DemoServer, open: () => Promise<Page>) => Promise<T>): Promise<T> {
+  const server = await startDemoServer({ accessTtlMs: 3_600_000, files: { '/bench/interceptors.js': interceptors } })
+  const context = await browser.newContext()
+  // tsx names functions with an `__name` helper that pages lack; evaluated functions carry its calls.
+  await context.addInitScript('globalThis.__name = (f) => f')
+  try {
+    return await body(server, () => context.newPage())
+  } finally {
+    await context.close()
+    await server.close()
+  }
+}
+
+/**
+ * Benchmark 2: `requests` concurrent requests at the moment the access token
+ * expires, against the same burst with a valid token. Each round has its own
+ * server, browser context and session.
+ */
+async function measureExpiry(browser: Browser, interceptors: string, requests: number, rounds: number): Promise<ExpiryResult[]> {
+  const samples = new Map(EXPIRY_CONTENDERS.map((c) => [c, { server: [] as number[], refresh: [] as number[], failed: [] as number[], expired: [] as number[], valid: [] as number[], extra: [] as number[] }]))
+  for (let round = 0; round < rounds; round++) {
+    for (const contender of EXPIRY_CONTENDERS) {
+      const kind: Kind = contender.startsWith('sw-token-proxy') ? 'proxy' : (contender as InterceptorKind)
+      const knownExpiry = contender === 'sw-token-proxy, B10 on'
+      const sample = samples.get(contender)!
+      await withServer(browser, interceptors, async (server, open) => {
+        const page = await open()
+        await openTab(page, server, kind)
+        // The floor: a session whose token is valid, warmed up first.
+        const { accessToken, refreshToken } = server.auth.login('bench')
+        if (kind === 'proxy') await page.evaluate((t) => window.tokenProxy.setTokens(t), { accessToken, refreshToken })
+        else await page.evaluate((t) => window.bench.setTokens(t), { accessToken, refreshToken })
+        await burst(page, kind, requests, `warm${round}`)
+        const valid = await burst(page, kind, requests, `valid${round}`)
+        // A new session whose access token the server has just let expire.
+        await signIn(page, server, kind, knownExpiry)
+        if (knownExpiry) await wait(1_000)
+        server.auth.expireAccessTokens()
+        const from = server.requests.length
+        const expired = await burst(page, kind, requests, `expired${round}`)
+        const seen = apiRequestsSince(server, from)
+        sample.server.push(seen.length)
+        sample.refresh.push(seen.filter((r) => r.path === '/api/auth/refresh').length)
+        sample.failed.push(expired.failed + valid.failed)
+        sample.expired.push(expired.total)
+        sample.valid.push(valid.total)
+        sample.extra.push(expired.total - valid.total)
+      })
+    }
+  }
+  return EXPIRY_CONTENDERS.map((contender) => {
+    const s = samples.get(contender)!
+    return {
+      contender,
+      serverRequests: summarize(s.server),
+      refreshCalls: summarize(s.refresh),
+      failed: summarize(s.failed),
+      expiredTotal: summarize(s.expired),
+      validTotal: summarize(s.valid),
+      extra: summarize(s.extra),
+    }
+  })
+}
+
+/** One refresh round trip from a page with no worker, the yardstick of benchmark 2's target (ms per call). */
+async function measureRefreshTrip(browser: Browser, interceptors: string, calls: number): Promise<Summary> {
+  return withServer(browser, interceptors, async (server, open) => {
+    const page = await open()
+    await page.goto(`${server.url}/console?manual`)
+    const times: number[] = []
+    for (let i = 0; i < calls + 1; i++) {
+      const { refreshToken } = server.auth.login('bench')
+      const ms = await page.evaluate(async (token) => {
+        const started = performance.now()
+        const response = await fetch('/api/auth/refresh', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ refreshToken: token }) })
+        await response.json()
+        return performance.now() - started
+      }, refreshToken)
+      if (i > 0) times.push(ms) // the first opens the connection
+    }
+    return summarize(times)
+  })
+}
+
+/**
+ * Benchmark 3: 1, 2, 4, 8 tabs of one origin, `perTab` requests each, all at
+ * the moment the server lets the access token expire; the server rotates
+ * refresh tokens and ends the session when a spent one comes back.
+ * Every contender learns of the expiry from the 401s.
+ */
+async function measureTabs(browser: Browser, interceptors: string, perTab: number, rounds: number): Promise<TabsResult[]> {
+  const results: TabsResult[] = []
+  for (const tabs of [1, 2, 4, 8]) {
+    for (const contender of TAB_CONTENDERS) {
+      const kind: Kind = contender === 'sw-token-proxy' ? 'proxy' : contender
+      const refresh: number[] = []
+      const reuse: number[] = []
+      const logouts: number[] = []
+      const failed: number[] = []
+      for (let round = 0; round < rounds; round++) {
+        await withServer(browser, interceptors, async (server, open) => {
+          const pages: Page[] = []
+          for (let i = 0; i < tabs; i++) {
+            const page = await open()
+            await openTab(page, server, kind)
+            pages.push(page)
+          }
+          await signIn(pages[0]!, server, kind, false)
+          for (const [i, page] of pages.entries()) await burst(page, kind, 2, `warm${i}`)
+          server.auth.expireAccessTokens()
+          const bursts = await Promise.all(pages.map((page, i) => burst(page, kind, perTab, `tab${i}`)))
+          refresh.push(server.requestsTo('/api/auth/refresh').length)
+          reuse.push(server.auth.stats.reuseDetections)
+          logouts.push((await Promise.all(pages.map((page) => logoutsOf(page, kind)))).reduce((a, b) => a + b, 0))
+          failed.push(bursts.reduce((sum, b) => sum + b.failed, 0))
+        })
+      }
+      results.push({ contender, tabs, refreshCalls: summarize(refresh), reuseDetections: summarize(reuse), logouts: summarize(logouts), failed: summarize(failed) })
+    }
+  }
+  return results
+}
+
+export interface ExpiryBenchmarks {
+  expiry: ExpiryResult[]
+  refreshTrip: Summary
+  tabs: TabsResult[]
+}
+
+export async function measureExpiryBenchmarks(browser: Browser, { requests = 100, perTab = 25, rounds = 5 } = {}): Promise<ExpiryBenchmarks> {
+  const { file, dispose } = await buildInterceptors()
+  try {
+    const refreshTrip = await measureRefreshTrip(browser, file, 20)
+    const expiry = await measureExpiry(browser, file, requests, rounds)
+    const tabs = await measureTabs(browser, file, perTab, rounds)
+    return { expiry, refreshTrip, tabs }
+  } finally {
+    await dispose()
+  }
+}
