@@ -1,4 +1,5 @@
-import type { Browser, CDPSession } from '@playwright/test'
+import type { Browser } from '@playwright/test'
+import { workerSession } from './cdp.js'
 import { setUp, type Contender } from './overhead.js'
 
 export interface MemorySample {
@@ -18,40 +19,6 @@ export interface MemoryResult {
   /** While a 20 MB upload's answer is pending. */
   uploadInFlight: MemorySample
   refreshes: number
-}
-
-/**
- * A CDP session with the origin's service worker. Playwright gives sessions
- * for pages only, so this goes through the browser session's target messages.
- */
-async function workerSession(browser: Browser, origin: string) {
-  const cdp: CDPSession = await browser.newBrowserCDPSession()
-  const { targetInfos } = await cdp.send('Target.getTargets')
-  const target = targetInfos.find((t) => t.type === 'service_worker' && t.url.startsWith(origin))
-  if (!target) throw new Error(`no service worker running for ${origin}`)
-  const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: target.targetId, flatten: false })
-  let lastId = 0
-  const call = <T>(method: string): Promise<T> =>
-    new Promise((resolve, reject) => {
-      const id = ++lastId
-      const listener = ({ message }: { message: string }) => {
-        const answer = JSON.parse(message) as { id?: number; result?: T; error?: { message: string } }
-        if (answer.id !== id) return
-        cdp.off('Target.receivedMessageFromTarget', listener)
-        if (answer.error) reject(new Error(`${method}: ${answer.error.message}`))
-        else resolve(answer.result!)
-      }
-      cdp.on('Target.receivedMessageFromTarget', listener)
-      void cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method }) })
-    })
-  return {
-    async sample(): Promise<MemorySample> {
-      await call('HeapProfiler.collectGarbage')
-      const usage = await call<{ usedSize: number; backingStorageSize?: number }>('Runtime.getHeapUsage')
-      return { heap: usage.usedSize, buffers: usage.backingStorageSize ?? Number.NaN }
-    },
-    detach: () => cdp.detach(),
-  }
 }
 
 const UPLOAD_BYTES = 20 * 1024 * 1024

@@ -27,9 +27,9 @@ export interface Setup {
   token: string
 }
 
-/** One origin per contender, so workers and storage never mix. */
-export async function setUp(browser: Browser, contender: Contender): Promise<Setup> {
-  const server = await startDemoServer({ accessTtlMs: 3_600_000, files: { '/bare-sw.js': BARE_WORKER } })
+/** One origin per contender, so workers and storage never mix. `files` are served too (by URL path). */
+export async function setUp(browser: Browser, contender: Contender, files: Record<string, string> = {}): Promise<Setup> {
+  const server = await startDemoServer({ accessTtlMs: 3_600_000, files: { '/bare-sw.js': BARE_WORKER, ...files } })
   const context = await browser.newContext()
   // tsx names functions with an `__name` helper that the page lacks; the functions
   // passed to page.evaluate are sent as source text, helper calls included.
@@ -54,7 +54,7 @@ export async function setUp(browser: Browser, contender: Contender): Promise<Set
 }
 
 /** Runs `count` requests in the page, one after another or all at once; returns per-request ms and the total. */
-function run(setup: Setup, count: number, concurrent: boolean, round: number) {
+export function run(setup: Setup, count: number, concurrent: boolean, round: number) {
   return setup.page.evaluate(
     async ({ count, concurrent, round, header }) => {
       const init: RequestInit = header ? { headers: { Authorization: header } } : {}
