@@ -1,7 +1,7 @@
 import { TokenProxyOptionsError } from './errors.js'
 
 /** How the worker talks to the refresh endpoint. */
-export type RefreshProtocol = 'json' | 'cookie'
+export type RefreshProtocol = 'json' | 'oauth2' | 'cookie'
 
 /** Options of the worker half, given to `installTokenProxy` or, for the standalone `sw.js`, in its URL. */
 export interface TokenProxyOptions {
@@ -29,12 +29,19 @@ export interface TokenProxyOptions {
    * `'json'`: POST `{"refreshToken": …}`, answered by JSON with
    * `accessToken`, `access_token` or `token`, optionally a new
    * `refreshToken`/`refresh_token` and `expiresIn`/`expires_in` (seconds).
+   * `'oauth2'`: the refresh token grant of RFC 6749 §6, a form POST of
+   * `grant_type=refresh_token`, `refresh_token`, `client_id` and `scope` if
+   * given; only an `invalid_grant` error ends the session (§5.2).
    * `'cookie'`: POST with credentials and no body: the refresh credential is
    * an HttpOnly cookie no script can read; the worker keeps only the access
    * token and its expiry.
    * @default 'json'
    */
   refreshProtocol?: RefreshProtocol
+  /** The OAuth 2.0 client's `client_id`; required with `refreshProtocol: 'oauth2'`, and only used with it. */
+  clientId?: string
+  /** The `scope` the oauth2 refresh asks for; left out, the server keeps the granted one. */
+  scope?: string
   /**
    * The login endpoint (same-origin path or URL on `trustedOrigins`). The
    * worker takes the tokens out of its successful JSON response, stores them,
@@ -79,6 +86,8 @@ export interface NormalizedOptions {
   loginUrl: string | undefined
   logoutUrl: string | undefined
   refreshProtocol: RefreshProtocol
+  clientId: string | undefined
+  scope: string | undefined
   refreshTimeout: number
   maxReplayBytes: number
   expiryLeeway: number
@@ -89,6 +98,8 @@ export const OPTION_NAMES = [
   'refreshUrl',
   'trustedOrigins',
   'refreshProtocol',
+  'clientId',
+  'scope',
   'loginUrl',
   'logoutUrl',
   'refreshTimeout',
@@ -97,7 +108,7 @@ export const OPTION_NAMES = [
 ] as const
 const LISTS: readonly string[] = ['apiPrefix', 'trustedOrigins']
 const NUMBERS: readonly string[] = ['refreshTimeout', 'maxReplayBytes', 'expiryLeeway']
-const PROTOCOLS: readonly string[] = ['json', 'cookie']
+const PROTOCOLS: readonly string[] = ['json', 'oauth2', 'cookie']
 
 function fail(option: string, expected: string, got: unknown): never {
   throw new TokenProxyOptionsError(
@@ -168,6 +179,8 @@ export function normalizeOptions(options: TokenProxyOptions, origin: string): No
     refreshUrl,
     trustedOrigins = [],
     refreshProtocol = 'json',
+    clientId,
+    scope,
     loginUrl,
     logoutUrl,
     refreshTimeout = 10_000,
@@ -180,6 +193,16 @@ export function normalizeOptions(options: TokenProxyOptions, origin: string): No
   const trusted = trustedOrigins.map(trustedOrigin).filter((o) => o !== origin)
   if (!PROTOCOLS.includes(refreshProtocol)) {
     fail('refreshProtocol', PROTOCOLS.map((p) => `'${p}'`).join(' or '), refreshProtocol)
+  }
+  // Only the oauth2 protocol takes these two; elsewhere they would be ignored.
+  const oauth2 = refreshProtocol === 'oauth2'
+  const only = "left out unless `refreshProtocol` is 'oauth2'"
+  if (oauth2 ? typeof clientId !== 'string' || clientId === '' : clientId !== undefined) {
+    fail('clientId', oauth2 ? 'a non-empty string' : only, clientId)
+  }
+  // RFC 6749 §3.3: scope tokens of printable ASCII but `"` and `\`, one space apart.
+  if (scope !== undefined && !(oauth2 && typeof scope === 'string' && /^[!#-[\]-~]+( [!#-[\]-~]+)*$/.test(scope))) {
+    fail('scope', oauth2 ? "scope tokens such as 'openid api'" : only, scope)
   }
   if (!Number.isInteger(refreshTimeout) || refreshTimeout <= 0) {
     fail('refreshTimeout', 'a whole number of milliseconds above 0', refreshTimeout)
@@ -197,6 +220,8 @@ export function normalizeOptions(options: TokenProxyOptions, origin: string): No
     loginUrl: loginUrl === undefined ? undefined : endpoint('loginUrl', loginUrl, origin, trusted),
     logoutUrl: logoutUrl === undefined ? undefined : endpoint('logoutUrl', logoutUrl, origin, trusted),
     refreshProtocol,
+    clientId,
+    scope,
     refreshTimeout,
     maxReplayBytes,
     expiryLeeway,

@@ -1,4 +1,4 @@
-import type { NormalizedOptions } from './options.js'
+import type { NormalizedOptions, RefreshProtocol } from './options.js'
 import type { Tokens } from './protocol.js'
 import { parseTokenResponse } from './tokens.js'
 
@@ -23,35 +23,50 @@ async function json(response: Response): Promise<unknown> {
  * Sorts a refresh endpoint's answer: 401, 403 and 400 `invalid_grant` reject
  * the session; a 2xx carrying an access token succeeds; anything else
  * (5xx, other 4xx, HTML, empty or truncated JSON, no token) is unavailable.
+ * With `'oauth2'` only an `invalid_grant` error rejects (RFC 6749 §5.2: the
+ * others, `invalid_client` among them, say the client is set up wrong, not
+ * that the session is over), and a `token_type` other than Bearer is
+ * unavailable: the worker only sends Bearer tokens.
  */
 export async function classifyRefreshResponse(
   response: Response,
   previous: Tokens,
   now: number,
+  protocol: RefreshProtocol = 'json',
 ): Promise<RefreshResult> {
   const { status } = response
-  if (status === 401 || status === 403) return { kind: 'rejected' }
-  const body = await json(response)
-  if (status === 400 && (body as { error?: unknown } | undefined)?.error === 'invalid_grant') {
+  const oauth2 = protocol === 'oauth2'
+  if (!oauth2 && (status === 401 || status === 403)) return { kind: 'rejected' }
+  const body = (await json(response)) as { error?: unknown; token_type?: unknown } | undefined
+  if ((oauth2 ? status >= 400 && status < 500 : status === 400) && body?.error === 'invalid_grant') {
     return { kind: 'rejected' }
   }
   if (!response.ok) return { kind: 'unavailable', reason: `status ${status}` }
+  if (oauth2 && body?.token_type !== undefined && String(body.token_type).toLowerCase() !== 'bearer') {
+    return { kind: 'unavailable', reason: `token_type ${String(body.token_type)} is not Bearer` }
+  }
   const tokens = parseTokenResponse(body, previous, now)
   return tokens ? { kind: 'ok', tokens } : { kind: 'unavailable', reason: 'no access token in the response' }
 }
 
 /**
  * The refresh request of each protocol. `'json'` sends the refresh token in
- * the body; `'cookie'` sends none: the browser adds the HttpOnly cookie.
+ * a JSON body; `'oauth2'` in the form of RFC 6749 §6; `'cookie'` sends none:
+ * the browser adds the HttpOnly cookie.
  */
-function refreshInit({ refreshProtocol }: NormalizedOptions, tokens: Tokens): RequestInit {
-  return refreshProtocol === 'cookie'
-    ? { headers: { Accept: 'application/json' }, credentials: 'include' }
-    : {
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-        body: JSON.stringify({ refreshToken: tokens.refreshToken }),
-        credentials: 'same-origin',
-      }
+export function refreshInit({ refreshProtocol, clientId, scope }: NormalizedOptions, tokens: Tokens): RequestInit {
+  if (refreshProtocol === 'cookie') return { headers: { Accept: 'application/json' }, credentials: 'include' }
+  if (refreshProtocol === 'json') {
+    return {
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ refreshToken: tokens.refreshToken }),
+      credentials: 'same-origin',
+    }
+  }
+  const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refreshToken ?? '', client_id: clientId ?? '' })
+  if (scope) form.set('scope', scope)
+  // A public client: no credentials but the form (no cookie, no Authorization).
+  return { headers: { Accept: 'application/json' }, body: form, credentials: 'omit' }
 }
 
 /** Calls the refresh endpoint once. Never throws. */
@@ -63,7 +78,7 @@ export async function requestRefresh(options: NormalizedOptions, tokens: Tokens)
       cache: 'no-store',
       signal: AbortSignal.timeout(options.refreshTimeout),
     })
-    return await classifyRefreshResponse(response, tokens, Date.now())
+    return await classifyRefreshResponse(response, tokens, Date.now(), options.refreshProtocol)
   } catch (error) {
     const timedOut = error instanceof DOMException && error.name === 'TimeoutError'
     return { kind: 'unavailable', reason: timedOut ? 'timeout' : 'network error' }

@@ -71,9 +71,31 @@ describe('B14 bad input: normalizeOptions rejects invalid options', () => {
     )
   })
 
+  it.each([
+    [{ refreshProtocol: 'oauth2' }, "`clientId` must be a non-empty string, got undefined."],
+    [{ refreshProtocol: 'oauth2', clientId: '' }, "`clientId` must be a non-empty string, got ''."],
+    [{ refreshProtocol: 'oauth2', clientId: 7 }, '`clientId` must be a non-empty string, got 7.'],
+    [{ clientId: 'spa' }, "`clientId` must be left out unless `refreshProtocol` is 'oauth2', got 'spa'."],
+    [{ refreshProtocol: 'cookie', scope: 'api' }, "`scope` must be left out unless `refreshProtocol` is 'oauth2', got 'api'."],
+    [{ refreshProtocol: 'oauth2', clientId: 'spa', scope: '' }, "`scope` must be scope tokens such as 'openid api', got ''."],
+    [{ refreshProtocol: 'oauth2', clientId: 'spa', scope: 'openid  api' }, "`scope` must be scope tokens such as 'openid api', got 'openid  api'."],
+    [{ refreshProtocol: 'oauth2', clientId: 'spa', scope: 'a"b' }, "`scope` must be scope tokens such as 'openid api', got 'a\"b'."],
+    [{ refreshProtocol: 'oauth2', clientId: 'spa', scope: ['api'] }, "`scope` must be scope tokens such as 'openid api', got an array."],
+  ])('rejects the oauth2 options %j where they are wrong', (more, message) => {
+    expect(errorOf({ apiPrefix: '/api/', refreshUrl: '/auth/refresh', ...more }).message).toBe(`${PREFIX}${message}`)
+  })
+
+  it('keeps clientId and scope for oauth2', () => {
+    expect(normalizeOptions({ apiPrefix: '/api/', refreshUrl: '/token', refreshProtocol: 'oauth2', clientId: 'spa', scope: 'openid api' }, ORIGIN)).toMatchObject({
+      refreshProtocol: 'oauth2',
+      clientId: 'spa',
+      scope: 'openid api',
+    })
+  })
+
   it('rejects an unknown refreshProtocol', () => {
     expect(errorOf({ apiPrefix: '/api/', refreshUrl: '/auth/refresh', refreshProtocol: 'form' }).message).toBe(
-      `${PREFIX}\`refreshProtocol\` must be 'json' or 'cookie', got 'form'.`,
+      `${PREFIX}\`refreshProtocol\` must be 'json' or 'oauth2' or 'cookie', got 'form'.`,
     )
   })
 
@@ -91,10 +113,10 @@ describe('B14 bad input: normalizeOptions rejects invalid options', () => {
   })
 
   it('rejects an unknown option, listing the known ones', () => {
-    const error = errorOf({ apiPrefix: '/api/', refreshUrl: '/auth/refresh', clientId: 'web' })
+    const error = errorOf({ apiPrefix: '/api/', refreshUrl: '/auth/refresh', clientSecret: 'web' })
     expect(error).toBeInstanceOf(TokenProxyOptionsError)
     expect(error.message).toBe(
-      `${PREFIX}unknown option \`clientId\`; the options are ${OPTION_NAMES.join(', ')}.`,
+      `${PREFIX}unknown option \`clientSecret\`; the options are ${OPTION_NAMES.join(', ')}.`,
     )
   })
 
@@ -122,6 +144,8 @@ describe('normalizeOptions normalizes', () => {
       loginUrl: undefined,
       logoutUrl: undefined,
       refreshProtocol: 'json',
+      clientId: undefined,
+      scope: undefined,
       refreshTimeout: 10_000,
       maxReplayBytes: 1_048_576,
       expiryLeeway: 30_000,
@@ -156,6 +180,8 @@ describe('normalizeOptions normalizes', () => {
       loginUrl: undefined,
       logoutUrl: undefined,
       refreshProtocol: 'json',
+      clientId: undefined,
+      scope: undefined,
       refreshTimeout: 2500,
       maxReplayBytes: 1_048_576,
       expiryLeeway: 0,
@@ -188,11 +214,13 @@ describe('optionsToQuery / optionsFromQuery', () => {
     ).toBe('apiPrefix=%2Fapi%2F&apiPrefix=%2Fv2&refreshUrl=%2Fapi%2Fauth%2Frefresh&refreshTimeout=5000')
   })
 
-  it('round-trips a list of prefixes, the refresh URL, the protocol and a numeric timeout', () => {
+  it('round-trips a list of prefixes, the refresh URL, the protocol, its client and scope, and a numeric timeout', () => {
     const options: TokenProxyOptions = {
       apiPrefix: ['/api/', '/graph ql/', '/a&b=c/'],
       refreshUrl: '/api/auth/refresh?x=1&y=2',
-      refreshProtocol: 'json',
+      refreshProtocol: 'oauth2',
+      clientId: 'spa client&1',
+      scope: 'openid api:read',
       refreshTimeout: 5000,
     }
     const back = optionsFromQuery(optionsToQuery(options))
@@ -365,6 +393,8 @@ describe('endpoints on trusted origins', () => {
       loginUrl: undefined,
       logoutUrl: undefined,
       refreshProtocol: 'cookie',
+      clientId: undefined,
+      scope: undefined,
       refreshTimeout: 10_000,
       maxReplayBytes: 1_048_576,
       expiryLeeway: 30_000,
@@ -405,6 +435,8 @@ describe('query round trip with trusted origins and endpoints', () => {
       loginUrl: 'https://app.example/api/auth/login',
       logoutUrl: 'http://127.0.0.1:8080/auth/logout',
       refreshProtocol: 'cookie',
+      clientId: undefined,
+      scope: undefined,
       refreshTimeout: 10_000,
       maxReplayBytes: 1_048_576,
       expiryLeeway: 30_000,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { normalizeOptions, type TokenProxyOptions } from '../../sw/options.js'
 import type { Tokens } from '../../sw/protocol.js'
-import { classifyRefreshResponse } from '../../sw/refresh.js'
+import { classifyRefreshResponse, refreshInit } from '../../sw/refresh.js'
 
 const NOW = 1_750_000_000_000
 const PREVIOUS: Tokens = { accessToken: 'old', refreshToken: 'R0', expiresAt: NOW - 1 }
@@ -148,5 +149,66 @@ describe('B8 classifyRefreshResponse: unavailable', () => {
       kind: 'unavailable',
       reason: 'no access token in the response',
     })
+  })
+})
+
+describe("refreshProtocol 'oauth2' (RFC 6749 §5.1, §5.2, §6)", () => {
+  const classify = (response: Response) => classifyRefreshResponse(response, PREVIOUS, NOW, 'oauth2')
+
+  it('reads a §5.1 answer: access_token, token_type Bearer (any case), expires_in, a rotated refresh_token', async () => {
+    await expect(
+      classify(json(200, { access_token: 'new', token_type: 'bearer', expires_in: 300, refresh_token: 'R1', scope: 'openid' })),
+    ).resolves.toStrictEqual({ kind: 'ok', tokens: { accessToken: 'new', refreshToken: 'R1', expiresAt: NOW + 300_000 } })
+  })
+
+  it.each([400, 401])('%i invalid_grant ends the session', async (status) => {
+    await expect(classify(json(status, { error: 'invalid_grant', error_description: 'grant request is invalid' }))).resolves.toStrictEqual({ kind: 'rejected' })
+  })
+
+  it.each([
+    [401, 'invalid_client'],
+    [400, 'invalid_request'],
+    [400, 'unauthorized_client'],
+    [400, 'unsupported_grant_type'],
+    [400, 'invalid_scope'],
+    [403, undefined],
+    [401, undefined],
+  ])('%i %s keeps the session (B8): the client is set up wrong, the grant may be fine', async (status, error) => {
+    await expect(classify(json(status, error ? { error } : {}))).resolves.toStrictEqual({ kind: 'unavailable', reason: `status ${status}` })
+  })
+
+  it('a token_type other than Bearer is unavailable: the worker would send it as a Bearer token', async () => {
+    await expect(classify(json(200, { access_token: 'new', token_type: 'DPoP' }))).resolves.toStrictEqual({
+      kind: 'unavailable',
+      reason: 'token_type DPoP is not Bearer',
+    })
+  })
+})
+
+describe('refreshInit: the request each protocol sends', () => {
+  const options = (more: Partial<TokenProxyOptions>) => normalizeOptions({ apiPrefix: '/api/', refreshUrl: '/oauth/token', ...more }, 'https://app.example')
+  const tokens: Tokens = { accessToken: 'A', refreshToken: 'R 0+&=' }
+
+  it("'oauth2': a form of grant_type, refresh_token, client_id and scope, with no cookie", async () => {
+    const init = refreshInit(options({ refreshProtocol: 'oauth2', clientId: 'spa', scope: 'openid api' }), tokens)
+    const request = new Request('https://app.example/oauth/token', { ...init, method: 'POST' })
+    expect(request.headers.get('Content-Type')).toBe('application/x-www-form-urlencoded;charset=UTF-8')
+    expect(request.credentials).toBe('omit')
+    expect(Object.fromEntries(new URLSearchParams(await request.text()))).toStrictEqual({
+      grant_type: 'refresh_token',
+      refresh_token: 'R 0+&=',
+      client_id: 'spa',
+      scope: 'openid api',
+    })
+  })
+
+  it("'oauth2' without a scope leaves it out", async () => {
+    const init = refreshInit(options({ refreshProtocol: 'oauth2', clientId: 'spa' }), tokens)
+    expect([...new URLSearchParams(String(init.body)).keys()]).toStrictEqual(['grant_type', 'refresh_token', 'client_id'])
+  })
+
+  it("'json' sends the refresh token as JSON", () => {
+    const init = refreshInit(options({}), tokens)
+    expect(JSON.parse(String(init.body))).toStrictEqual({ refreshToken: 'R 0+&=' })
   })
 })
