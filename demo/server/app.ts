@@ -78,6 +78,13 @@ export interface DemoServer {
   arrivals: string[]
   /** Records for one path (query string left out). */
   requestsTo(path: string): RequestRecord[]
+  /**
+   * Hands every request under `prefix` (a path such as `/oidc`) to `handler`
+   * with the prefix taken off its URL, body unread: for another server, such
+   * as an OAuth 2.0 provider, on this origin. Recorded like the others, body
+   * hash left empty.
+   */
+  mount(prefix: string, handler: (req: IncomingMessage, res: ServerResponse) => void): void
   close(): Promise<void>
 }
 
@@ -272,23 +279,32 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     return serveFile(res, path, deployment)
   }
 
+  const mounts = new Map<string, (req: IncomingMessage, res: ServerResponse) => void>()
+  const record = (req: IncomingMessage, res: ServerResponse, url: URL, status: number, body: Buffer) =>
+    requests.push({
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      search: url.search,
+      authorization: req.headers.authorization ?? null,
+      status,
+      bodySha256: body.length ? createHash('sha256').update(body).digest('hex') : '',
+      contentType: req.headers['content-type'] ?? null,
+      headers: req.headers,
+      aborted: res.destroyed && !res.writableFinished,
+    })
+
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     arrivals.push(url.pathname)
+    for (const [prefix, handler] of mounts) {
+      if (url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`)) continue
+      res.on('close', () => record(req, res, url, res.statusCode, Buffer.alloc(0)))
+      req.url = req.url!.slice(prefix.length) || '/'
+      return handler(req, res)
+    }
     readBody(req)
       .then(async (body) => {
-        const status = await route(req, res, body, url)
-        requests.push({
-          method: req.method ?? 'GET',
-          path: url.pathname,
-          search: url.search,
-          authorization: req.headers.authorization ?? null,
-          status,
-          bodySha256: body.length ? createHash('sha256').update(body).digest('hex') : '',
-          contentType: req.headers['content-type'] ?? null,
-          headers: req.headers,
-          aborted: res.destroyed && !res.writableFinished,
-        })
+        record(req, res, url, await route(req, res, body, url), body)
       })
       .catch((error: unknown) => {
         console.error(error)
@@ -308,6 +324,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     requests,
     arrivals,
     requestsTo: (path) => requests.filter((r) => r.path === path),
+    mount: (prefix, handler) => void mounts.set(prefix, handler),
     close: () =>
       new Promise((done) => {
         server.closeAllConnections()
