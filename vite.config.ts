@@ -5,8 +5,8 @@ const root = import.meta.dirname
 
 /**
  * Three builds, chosen with `--mode`:
- * - `lib`: `dist/client.js` and `dist/sw/index.js`, ES modules for bundlers,
- *   dependencies left as imports;
+ * - `lib`: `dist/client.js`, `dist/sw/index.js` and `dist/playwright.js`, ES
+ *   modules for bundlers and test runners, dependencies left as imports;
  * - `sw`: `dist/sw.js`, the standalone worker, one classic script with
  *   everything inlined;
  * - `demo`: the demo app's pages into `demo/dist`.
@@ -18,11 +18,15 @@ const builds: Record<string, UserConfig> = {
       emptyOutDir: true,
       minify: true,
       lib: {
-        entry: { client: resolve(root, 'client/index.ts'), 'sw/index': resolve(root, 'sw/index.ts') },
+        entry: {
+          client: resolve(root, 'client/index.ts'),
+          'sw/index': resolve(root, 'sw/index.ts'),
+          playwright: resolve(root, 'playwright/index.ts'),
+        },
         formats: ['es'],
       },
       rollupOptions: {
-        external: [/^axios/, /^workbox-/, /^idb-keyval/],
+        external: [/^axios/, /^workbox-/, /^idb-keyval/, /^@playwright\/test/],
         output: { chunkFileNames: 'shared.js' },
       },
     },

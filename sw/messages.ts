@@ -31,6 +31,12 @@ async function handle(message: PageMessage, store: TokenStore, logout: () => Pro
     case 'ABORT':
       if (typeof message.id === 'string') aborts.abort(message.id)
       return
+    case 'EXPIRE': {
+      const tokens = await store.read()
+      if (!tokens) throw new Error('there are no tokens to expire')
+      await store.write({ ...tokens, expiresAt: Date.now() })
+      return
+    }
   }
 }
 

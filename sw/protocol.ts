@@ -26,6 +26,8 @@ export type PageMessage =
   | { tokenProxy: typeof PROTOCOL_VERSION; type: 'CLAIM' }
   /** `proxy.http` gave up on the request it sent with this id (B15). */
   | { tokenProxy: typeof PROTOCOL_VERSION; type: 'ABORT'; id: string }
+  /** Take the stored access token as expired now, so the next request refreshes first (for tests). */
+  | { tokenProxy: typeof PROTOCOL_VERSION; type: 'EXPIRE' }
 
 export type LogoutReason = 'refresh-rejected' | 'logout'
 
@@ -45,7 +47,7 @@ export type Unversioned<T> = T extends unknown ? Omit<T, 'tokenProxy'> : never
 export type PageMessageType = PageMessage['type']
 export type WorkerMessageType = WorkerMessage['type']
 
-const PAGE_TYPES: readonly string[] = ['HELLO', 'SET_TOKENS', 'LOGOUT', 'CLAIM', 'ABORT'] satisfies PageMessageType[]
+const PAGE_TYPES: readonly string[] = ['HELLO', 'SET_TOKENS', 'LOGOUT', 'CLAIM', 'ABORT', 'EXPIRE'] satisfies PageMessageType[]
 const WORKER_TYPES: readonly string[] = ['RESULT', 'LOGOUT', 'REFRESHED'] satisfies WorkerMessageType[]
 
 /**

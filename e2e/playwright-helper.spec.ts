@@ -1,0 +1,62 @@
+/**
+ * The Playwright helper as an app's suite uses it: the app imports
+ * `sw-token-proxy/playwright`; here it is the source of that entry, merged
+ * with this suite's demo server fixture.
+ */
+import { mergeTests, type Page } from '@playwright/test'
+import { test as proxyTest, tokenProxy as helperFor } from '../playwright/index.js'
+import { authorizations, expect, test as demoTest } from './fixtures.js'
+
+const test = mergeTests(demoTest, proxyTest)
+
+const status = (page: Page, path: string) => page.evaluate(async (path) => (await fetch(path)).status, path)
+
+test.describe('sw-token-proxy/playwright', () => {
+  test('control, tokens, expiry now, a stopped and a restarted worker, logout, and the events of each', async ({ page, server, tokenProxy }) => {
+    await page.goto(`${server.url}/console?stay`)
+    await tokenProxy.waitForControl()
+    const { accessToken, refreshToken } = server.auth.login('ada')
+    await tokenProxy.setTokens({ accessToken, refreshToken })
+    expect(await status(page, '/api/me?1')).toBe(200)
+    expect(authorizations(server, '/api/me')).toEqual([`Bearer ${accessToken}`])
+
+    // Expired in the worker's eyes only: the next request refreshes ahead (B10), no 401 round trip.
+    await tokenProxy.expireAccessToken()
+    expect(await status(page, '/api/me?2')).toBe(200)
+    expect(server.requestsTo('/api/auth/refresh')).toHaveLength(1)
+    expect(authorizations(server, '/api/me')[1]).not.toBe(`Bearer ${accessToken}`)
+    expect(await tokenProxy.events()).toEqual([{ type: 'refresh', reason: 'expiry' }])
+
+    expect(await tokenProxy.workerStatus()).toBe('running')
+    await tokenProxy.stopWorker()
+    expect(await tokenProxy.workerStatus()).toBe('stopped')
+    expect(await status(page, '/api/me?3')).toBe(200) // started again by the request, tokens from IndexedDB (B9)
+    expect(await tokenProxy.workerStatus()).toBe('running')
+
+    await tokenProxy.restartWorker()
+    expect(await tokenProxy.workerStatus()).toBe('running')
+    expect(await status(page, '/api/me?4')).toBe(200)
+    expect(server.requestsTo('/api/auth/refresh')).toHaveLength(1)
+
+    await tokenProxy.logout()
+    await expect.poll(() => tokenProxy.events()).toEqual([
+      { type: 'refresh', reason: 'expiry' },
+      { type: 'logout', reason: 'logout' },
+    ])
+    expect(await status(page, '/api/me?5')).toBe(401)
+    expect(authorizations(server, '/api/me').at(-1)).toBeNull()
+  })
+
+  test('says what is wrong: no worker controls the page, events not recorded, nothing to expire', async ({ browser, server, tokenProxy, page }) => {
+    const context = await browser.newContext()
+    const bare = helperFor(await context.newPage())
+    await expect(bare.setTokens({ accessToken: 'a' })).rejects.toThrow('sw-token-proxy: no service worker controls this page; call waitForControl() first')
+    await expect(bare.stopWorker()).rejects.toThrow('no service worker controls this page')
+    await expect(bare.events()).rejects.toThrow('events are not recorded')
+    await context.close()
+
+    await page.goto(`${server.url}/console?stay`)
+    await tokenProxy.waitForControl()
+    await expect(tokenProxy.expireAccessToken()).rejects.toThrow('the worker refused EXPIRE: there are no tokens to expire')
+  })
+})

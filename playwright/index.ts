@@ -1,0 +1,190 @@
+/**
+ * Fixtures for an app's own Playwright suite (`sw-token-proxy/playwright`):
+ * wait until the worker controls the page, hand it tokens, expire the access
+ * token now, stop and restart the worker, and read the proxy's events.
+ * Stopping and restarting use the Chrome DevTools Protocol: Chromium only.
+ */
+import { test as base, type BrowserContext, type CDPSession, type Page } from '@playwright/test'
+import { PROTOCOL_VERSION, type LogoutReason, type PageMessage, type RefreshReason, type Tokens, type Unversioned } from '../sw/protocol.js'
+
+export type { Tokens }
+
+/** An event of the proxy, as the page received it from the worker. */
+export type TokenProxyEvent = { type: 'refresh'; reason: RefreshReason } | { type: 'logout'; reason: LogoutReason }
+
+export interface TokenProxyHelper {
+  /** Resolves once a service worker controls the page (`registerTokenProxy` resolves at the same point). */
+  waitForControl(options?: { timeout?: number }): Promise<void>
+  /** Hands tokens to the worker, as `proxy.setTokens` does. */
+  setTokens(tokens: Tokens): Promise<void>
+  /** Makes the worker take the stored access token as expired: the next API request refreshes it first. */
+  expireAccessToken(): Promise<void>
+  /** Clears the tokens everywhere; every tab gets LOGOUT. */
+  logout(): Promise<void>
+  /** Stops the page's worker, as the browser does to an idle one. The next request starts it again. */
+  stopWorker(): Promise<void>
+  /** Stops the page's worker and starts it again; resolves once it runs. */
+  restartWorker(): Promise<void>
+  /** Whether the page's worker runs now, as the browser reports it. */
+  workerStatus(): Promise<WorkerStatus>
+  /** The proxy's events this page received since it loaded, in order. Needs `recordTokenProxyEvents` (the `test` fixture calls it). */
+  events(): Promise<TokenProxyEvent[]>
+}
+
+declare global {
+  interface Window {
+    __swTokenProxyEvents?: TokenProxyEvent[]
+  }
+}
+
+/**
+ * Records the proxy's events in every page of `context` from its first
+ * script on. Call it before the pages navigate.
+ */
+export async function recordTokenProxyEvents(context: BrowserContext): Promise<void> {
+  await context.addInitScript((version: number) => {
+    const container = navigator.serviceWorker
+    if (!container || window.__swTokenProxyEvents) return
+    const events: TokenProxyEvent[] = (window.__swTokenProxyEvents = [])
+    container.addEventListener('message', ({ data, source }) => {
+      if (data?.tokenProxy !== version) return
+      // As the client does: refreshes from the page's own worker, a logout from any worker of the origin.
+      if (data.type === 'REFRESHED' && source === container.controller) events.push({ type: 'refresh', reason: data.reason })
+      if (data.type === 'LOGOUT') events.push({ type: 'logout', reason: data.reason })
+    })
+  }, PROTOCOL_VERSION)
+}
+
+/** Sends one message to the page's controller and waits for its answer. */
+function ask(page: Page, message: Unversioned<PageMessage>, timeout = 10_000): Promise<void> {
+  return page.evaluate(
+    ({ message, version, timeout }) =>
+      new Promise<void>((resolve, reject) => {
+        const controller = navigator.serviceWorker?.controller
+        if (!controller) return reject(new Error('sw-token-proxy: no service worker controls this page; call waitForControl() first'))
+        const channel = new MessageChannel()
+        const timer = setTimeout(() => reject(new Error(`sw-token-proxy: the worker did not answer ${message.type} within ${timeout} ms`)), timeout)
+        channel.port1.onmessage = ({ data }) => {
+          clearTimeout(timer)
+          channel.port1.close()
+          if (data?.type === 'RESULT' && data.ok) resolve()
+          else reject(new Error(`sw-token-proxy: the worker refused ${message.type}: ${data?.error ?? 'bad answer'}`))
+        }
+        controller.postMessage({ tokenProxy: version, ...message }, [channel.port2])
+      }),
+    { message, version: PROTOCOL_VERSION, timeout },
+  )
+}
+
+export type WorkerStatus = 'stopped' | 'starting' | 'running' | 'stopping'
+
+interface Version {
+  versionId: string
+  registrationId: string
+  scriptURL: string
+  runningStatus: WorkerStatus
+}
+
+/** The CDP view of the page's controlling worker, and a way to wait for its running status. */
+async function controllingWorker(page: Page): Promise<{ cdp: CDPSession; version: Version; scopeURL: string; until: (status: WorkerStatus) => Promise<void> }> {
+  if (page.context().browser()?.browserType().name() !== 'chromium') {
+    throw new Error('sw-token-proxy: stopping and restarting the worker needs Chromium (the DevTools Protocol)')
+  }
+  const scriptURL = await page.evaluate(() => navigator.serviceWorker?.controller?.scriptURL)
+  if (!scriptURL) throw new Error('sw-token-proxy: no service worker controls this page; call waitForControl() first')
+  const cdp = await page.context().newCDPSession(page)
+  const versions = new Map<string, Version>()
+  const scopes = new Map<string, string>()
+  const waiters = new Set<() => void>()
+  cdp.on('ServiceWorker.workerVersionUpdated', ({ versions: updated }) => {
+    for (const v of updated as Version[]) versions.set(v.versionId, v)
+    for (const waiter of waiters) waiter()
+  })
+  cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
+    for (const r of registrations as { registrationId: string; scopeURL: string }[]) scopes.set(r.registrationId, r.scopeURL)
+  })
+  await cdp.send('ServiceWorker.enable')
+  const current = () => [...versions.values()].find((v) => v.scriptURL === scriptURL && v.runningStatus !== 'stopped') ?? [...versions.values()].find((v) => v.scriptURL === scriptURL)
+  // `enable` reports the known versions right away; wait for ours to be among them.
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sw-token-proxy: the DevTools Protocol did not report ${scriptURL}`)), 5_000)
+    const check = () => {
+      if (!current() || !scopes.has(current()!.registrationId)) return
+      clearTimeout(timer)
+      waiters.delete(check)
+      resolve()
+    }
+    waiters.add(check)
+    check()
+  })
+  const version = current()!
+  const until = (status: WorkerStatus) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if ([...versions.values()].some((v) => v.versionId === version.versionId && v.runningStatus === status)) {
+          waiters.delete(check)
+          resolve()
+        }
+      }
+      waiters.add(check)
+      check()
+    })
+  return { cdp, version, scopeURL: scopes.get(version.registrationId)!, until }
+}
+
+/** The helper for one page. */
+export function tokenProxy(page: Page): TokenProxyHelper {
+  const stop = async () => {
+    const worker = await controllingWorker(page)
+    try {
+      if (worker.version.runningStatus !== 'stopped') {
+        await worker.cdp.send('ServiceWorker.stopWorker', { versionId: worker.version.versionId })
+        await worker.until('stopped')
+      }
+      return worker
+    } catch (error) {
+      await worker.cdp.detach()
+      throw error
+    }
+  }
+  return {
+    async waitForControl({ timeout = 10_000 } = {}) {
+      await page.waitForFunction(() => !!navigator.serviceWorker?.controller, undefined, { timeout })
+    },
+    setTokens: (tokens) => ask(page, { type: 'SET_TOKENS', tokens }),
+    expireAccessToken: () => ask(page, { type: 'EXPIRE' }),
+    logout: () => ask(page, { type: 'LOGOUT' }),
+    async stopWorker() {
+      await (await stop()).cdp.detach()
+    },
+    async restartWorker() {
+      const worker = await stop()
+      try {
+        await worker.cdp.send('ServiceWorker.startWorker', { scopeURL: worker.scopeURL })
+        await worker.until('running')
+      } finally {
+        await worker.cdp.detach()
+      }
+    },
+    async workerStatus() {
+      const worker = await controllingWorker(page)
+      await worker.cdp.detach()
+      return worker.version.runningStatus
+    },
+    async events() {
+      const events = await page.evaluate(() => window.__swTokenProxyEvents)
+      if (!events) throw new Error('sw-token-proxy: events are not recorded; call recordTokenProxyEvents(context) before the page loads, or use the `test` fixture')
+      return events
+    },
+  }
+}
+
+/** Playwright's `test` with a `tokenProxy` fixture for the test's page; its events are recorded. */
+export const test = base.extend<{ tokenProxy: TokenProxyHelper }>({
+  tokenProxy: async ({ page, context }, use) => {
+    await recordTokenProxyEvents(context)
+    await use(tokenProxy(page))
+  },
+})
+
+export { expect } from '@playwright/test'
