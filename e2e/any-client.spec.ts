@@ -157,6 +157,7 @@ test.describe('EventSource', () => {
     expect(server.requestsTo('/api/auth/refresh')).toHaveLength(1)
     const records = server.requestsTo('/api/events')
     const at = records.findIndex((r) => r.status === 401)
+    expect(at).toBeGreaterThan(0)
     expect(records.slice(0, at).every((r) => r.status === 200 && r.authorization === `Bearer ${first}`)).toBe(true)
     expect(records[at]!.authorization).toBe(`Bearer ${first}`)
     const renewed = records[at + 1]!.authorization
