@@ -9,6 +9,8 @@ declare global {
     /** Whether a worker controlled the page before `registerTokenProxy` ran. */
     controlledAtStart: boolean
     registerTokenProxy: typeof registerTokenProxy
+    /** Loads plain axios and ky, which know nothing of the proxy (a separate chunk, fetched only when asked). */
+    clients: () => Promise<typeof import('./clients.js')>
   }
 }
 
@@ -17,6 +19,7 @@ const query = new URLSearchParams(location.search)
 window.tokenProxyEvents = []
 window.controlledAtStart = navigator.serviceWorker.controller !== null
 window.registerTokenProxy = registerTokenProxy
+window.clients = () => import('./clients.js')
 
 /**
  * Query switches, for tests and for trying things out:

@@ -248,6 +248,18 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
         return json(200, { ok: true }, cookieMode ? { 'Set-Cookie': refreshCookie('', 0) } : {})
       }
       if (path === '/api/me') return json(200, identity, cors)
+      if (path === '/api/events') {
+        // Server-sent events: one event naming the user, then the stream stays
+        // open, as a live feed's would, until the client goes away; or, with
+        // `?reconnect=ms`, it ends and the browser reconnects after `ms`.
+        res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' })
+        res.write(`data: ${identity.user}\n\n`)
+        const reconnect = url.searchParams.get('reconnect')
+        if (reconnect) res.end(`retry: ${Number(reconnect)}\n\n`)
+        // Recorded once it is over, so the record tells whether the client left (`aborted`).
+        await new Promise<void>((done) => (res.closed ? done() : res.on('close', done)))
+        return 200
+      }
       if (path === '/api/echo' || path === '/api/slow') {
         return json(200, {
           method: req.method,
