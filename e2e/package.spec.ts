@@ -95,9 +95,10 @@ test.describe('Package', () => {
       exports: Record<string, string | Record<string, string>>
     }
     expect(manifest.sideEffects).toBe(false)
-    expect(Object.keys(manifest.exports)).toEqual(['.', './sw', './sw.js', './package.json'])
+    expect(Object.keys(manifest.exports)).toEqual(['.', './sw', './sw.js', './playwright', './package.json'])
     expect(manifest.exports['.']).toEqual({ types: './dist/types/client/index.d.ts', default: './dist/client.js' })
     expect(manifest.exports['./sw']).toEqual({ types: './dist/types/sw/index.d.ts', default: './dist/sw/index.js' })
+    expect(manifest.exports['./playwright']).toEqual({ types: './dist/types/playwright/index.d.ts', default: './dist/playwright.js' })
     const targets = Object.values(manifest.exports).flatMap((target) => (typeof target === 'string' ? [target] : Object.values(target)))
     for (const target of targets) expect(paths, target).toContain(target.slice(2))
   })
