@@ -243,6 +243,9 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
       if (!identity) {
         return json(401, { error: 'invalid_token' }, { ...cors, 'WWW-Authenticate': 'Bearer error="invalid_token"' })
       }
+      // For the demo's countdown: when the token this request carried expires. Never the token itself.
+      res.setHeader('X-Demo-Token-Expires-At', String(auth.expiryOf(req.headers.authorization)))
+      res.setHeader('Access-Control-Expose-Headers', 'X-Demo-Token-Expires-At')
       if (path === '/api/auth/logout') {
         auth.endSession(identity.sid)
         return json(200, { ok: true }, cookieMode ? { 'Set-Cookie': refreshCookie('', 0) } : {})
@@ -274,6 +277,15 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
       return json(404, { error: 'not_found' })
     }
     if (path === '/__demo/stats') return json(200, { ...auth.stats, accessTtlMs: auth.accessTtlMs })
+    if (path === '/__demo/feed') {
+      // What the server saw, live, for the demo page: every API request of every tab as it is answered.
+      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' })
+      for (const event of wire.slice(-50)) res.write(`data: ${JSON.stringify(event)}\n\n`)
+      watchers.add(res)
+      await new Promise<void>((done) => (res.closed ? done() : res.on('close', done)))
+      watchers.delete(res)
+      return 200
+    }
     if (path === '/__demo/expire' && req.method === 'POST') {
       auth.expireAccessTokens()
       return json(200, { ok: true })
@@ -292,8 +304,10 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   }
 
   const mounts = new Map<string, (req: IncomingMessage, res: ServerResponse) => void>()
-  const record = (req: IncomingMessage, res: ServerResponse, url: URL, status: number, body: Buffer) =>
-    requests.push({
+  const wire: WireEvent[] = []
+  const watchers = new Set<ServerResponse>()
+  const record = (req: IncomingMessage, res: ServerResponse, url: URL, status: number, body: Buffer) => {
+    const entry = requests[requests.push({
       method: req.method ?? 'GET',
       path: url.pathname,
       search: url.search,
@@ -303,7 +317,13 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
       contentType: req.headers['content-type'] ?? null,
       headers: req.headers,
       aborted: res.destroyed && !res.writableFinished,
-    })
+    }) - 1]!
+    if (!entry.path.startsWith('/api/')) return
+    const event = describeOnWire(entry, requests, auth)
+    wire.push(event)
+    if (wire.length > 200) wire.shift()
+    for (const watcher of watchers) watcher.write(`data: ${JSON.stringify(event)}\n\n`)
+  }
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
@@ -343,6 +363,41 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
         server.close(() => done())
       }),
   }
+}
+
+/** One API request as the demo's live log shows it. */
+export interface WireEvent {
+  at: number
+  method: string
+  path: string
+  status: number
+  /** What it means, when the request is part of the token story: a 401, a refresh, a replay. */
+  note: string
+}
+
+/**
+ * Names what a request was: a refresh (rotated, or rejected and why), a 401,
+ * or a replay (a request that got a 401 among the last 400, sent again, same
+ * method, URL and body, with another token: what the worker does after a
+ * refresh).
+ */
+function describeOnWire(entry: RequestRecord, all: readonly RequestRecord[], auth: AuthService): WireEvent {
+  const at = Date.now()
+  const { method, path, status } = entry
+  const base = { at, method, path: path + entry.search, status }
+  if (path === '/api/auth/refresh') {
+    if (status === 200) return { ...base, note: 'refresh: both tokens rotated' }
+    return { ...base, note: auth.stats.reuseDetections ? 'refresh rejected: session ended' : 'refresh rejected' }
+  }
+  if (path === '/api/auth/login') return { ...base, note: status === 200 ? 'login: the worker keeps the tokens' : 'login failed' }
+  if (path === '/api/auth/logout') return { ...base, note: 'logout: session ended' }
+  if (status === 401) return { ...base, note: entry.authorization ? 'token expired or revoked' : 'no token' }
+  let replay = false
+  for (let i = all.length - 2; i >= Math.max(0, all.length - 400) && !replay; i--) {
+    const r = all[i]!
+    replay = r.status === 401 && r.method === method && r.path === path && r.search === entry.search && r.bodySha256 === entry.bodySha256 && r.authorization !== entry.authorization
+  }
+  return { ...base, note: replay ? 'replayed with the new token' : '' }
 }
 
 async function serveFile(res: ServerResponse, path: string, deployment: Deployment): Promise<number> {

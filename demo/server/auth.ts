@@ -78,6 +78,14 @@ export class AuthService {
     return { user: session.user, sid: grant.sid }
   }
 
+  /** When the access token behind a verified `Authorization` expires (epoch ms): the demo shows a countdown. */
+  expiryOf(authorization: string | undefined): number | undefined {
+    const payload = /^Bearer [^.]+\.([^.]+)\./.exec(authorization ?? '')?.[1]
+    if (!payload || !this.verify(authorization)) return undefined
+    const { jti } = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { jti: string }
+    return this.access.get(jti)?.expiresAt
+  }
+
   /** Every access token issued so far stops working now; refresh tokens still do. */
   expireAccessTokens(): void {
     for (const grant of this.access.values()) grant.expiresAt = 0

@@ -1,0 +1,25 @@
+import { tour } from '../demo/tour.js'
+import { expect, test } from './fixtures.js'
+
+/** The demo app as a visitor uses it (the tour the README's screenshot shows), then logout. */
+test.describe('demo app', () => {
+  test('login, a countdown, a 50-request burst, one refresh and the replays in the live logs, logout', async ({ page, server }) => {
+    await tour(page, server.url)
+    await expect(page.locator('#user')).toHaveText('ada')
+    await expect(page.locator('#expiry')).toHaveText(/^expires in \d+\.\d s$/)
+    await expect(page.locator('#another')).toHaveAttribute('target', '_blank')
+    // 2 × 50 requests and the first /api/me, every one a 200: nothing reached the page as a 401.
+    await expect(page.locator('#log tr', { has: page.locator('td.ok', { hasText: /^200$/ }) })).toHaveCount(101)
+    await expect(page.locator('#log td.bad')).toHaveCount(0)
+
+    const wire = page.locator('#wire')
+    await expect(wire.locator('tr', { hasText: 'refresh: both tokens rotated' })).toHaveCount(1)
+    await expect(wire.locator('tr', { hasText: 'replayed with the new token' }).first()).toBeVisible()
+    await expect(wire.locator('tr', { hasText: 'token expired or revoked' }).first()).toBeVisible()
+    expect(server.requestsTo('/api/auth/refresh')).toHaveLength(1)
+
+    await page.getByRole('button', { name: 'Log out' }).click()
+    await expect(page.locator('#log')).toContainText('LOGOUT: logged out')
+    await expect(page).toHaveURL(/\/login\?next=%2F$/)
+  })
+})
