@@ -1,13 +1,14 @@
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { copyFile, cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { copyFile, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
-import { join, relative, resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import type { Page } from '@playwright/test'
 import { build } from 'vite'
 import { startDemoServer } from '../demo/server/app.js'
+import { siteFiles } from '../demo/server/files.js'
 import { expect, test, authorizations } from './fixtures.js'
 
 /**
@@ -30,13 +31,7 @@ let temp = ''
 let consumer = ''
 let packed: Packed
 /** The consumer's built files, by URL path. */
-const site: Record<string, string> = {}
-
-/** Every file under `dir`. */
-async function walk(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true })
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name))
-}
+let site: Record<string, string> = {}
 
 // One consumer project for the whole file: build it once, in one worker.
 test.describe.configure({ mode: 'default' })
@@ -74,8 +69,7 @@ test.beforeAll(async () => {
   })
   // The standalone worker, copied out of the installed package by its export name.
   await copyFile(createRequire(join(consumer, 'package.json')).resolve('sw-token-proxy/sw.js'), join(out, 'sw.js'))
-  for (const file of await walk(out)) site[`/${relative(out, file)}`] = file
-  site['/'] = join(out, 'index.html')
+  site = await siteFiles(out)
 })
 
 test.afterAll(async () => {

@@ -20,7 +20,11 @@ export interface DemoServerOptions {
   refreshMode?: 'json' | 'cookie'
   /** The token service to trust, for a second server acting as an API on another origin. @default a new one */
   auth?: AuthService
-  /** More files to serve, by URL path (benchmarks serve their own workers). */
+  /**
+   * More files to serve, by URL path, before the demo's own (benchmarks serve
+   * their own workers, examples their builds). Read on every request: a test
+   * may take a file out while the server runs.
+   */
   files?: Record<string, string>
 }
 

@@ -1,0 +1,183 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import type { Page } from '@playwright/test'
+import { build } from 'vite'
+import { startDemoServer, type DemoServer } from '../demo/server/app.js'
+import { siteFiles } from '../demo/server/files.js'
+import { authorizations, expect, test as base } from './fixtures.js'
+
+/**
+ * examples/workbox: the app's own worker, built by vite-plugin-pwa's
+ * injectManifest, precaches the app with Workbox and has the token proxy
+ * composed in. Built once with the example's own vite.config.ts, served by
+ * the demo server, which also plays the API.
+ */
+
+const EXAMPLE = resolve(import.meta.dirname, '../examples/workbox')
+
+let temp = ''
+/** The built example, by URL path. */
+let site: Record<string, string> = {}
+/** What the precache should hold: every built file but the worker itself, by URL path. */
+let precached: string[] = []
+
+const test = base.extend<{ files: Record<string, string> }>({
+  // Each test's own copy of the site, so that it can take files out of its server.
+  files: async ({}, use) => use({ ...site }),
+  server: async ({ files }, use) => {
+    const server = await startDemoServer({ accessTtlMs: 60_000, files })
+    await use(server)
+    await server.close()
+  },
+})
+
+// One build for the whole file, in one worker.
+test.describe.configure({ mode: 'default' })
+
+test.beforeAll(async () => {
+  test.setTimeout(120_000)
+  temp = await mkdtemp(join(tmpdir(), 'sw-token-proxy-workbox-'))
+  await build({ root: EXAMPLE, configFile: join(EXAMPLE, 'vite.config.ts'), logLevel: 'warn', build: { outDir: temp, emptyOutDir: true } })
+  site = await siteFiles(temp)
+  precached = Object.keys(site).filter((path) => path !== '/' && path !== '/sw.js').sort()
+  // The page and its script, or the tests below would prove nothing.
+  expect(precached).toEqual([expect.stringMatching(/^\/assets\/index-[\w-]+\.js$/), '/index.html'])
+})
+
+test.afterAll(async () => {
+  if (temp) await rm(temp, { recursive: true, force: true })
+})
+
+/** Opens the example and waits until its worker controls it. */
+async function open(page: Page, server: DemoServer): Promise<void> {
+  await page.goto(`${server.url}/`)
+  await ready(page)
+}
+
+async function ready(page: Page): Promise<void> {
+  await expect(page.locator('#state')).toHaveAttribute('data-ready', 'true')
+  expect(await page.evaluate(() => new URL(navigator.serviceWorker.controller!.scriptURL).pathname)).toBe('/sw.js')
+}
+
+/** Workbox's precache caches in Cache Storage, each with the URL paths it holds. */
+function precache(page: Page): Promise<{ name: string; paths: string[] }[]> {
+  return page.evaluate(async () => {
+    const names = (await caches.keys()).filter((name) => name.startsWith('workbox-precache'))
+    return Promise.all(
+      names.map(async (name) => {
+        const requests = await (await caches.open(name)).keys()
+        return { name, paths: requests.map((request) => new URL(request.url).pathname).sort() }
+      }),
+    )
+  })
+}
+
+/** Logs ada in at the server and hands her tokens to the worker, as the page's login does. */
+async function login(page: Page, server: DemoServer): Promise<string> {
+  const { accessToken, refreshToken, expiresIn } = server.auth.login('ada')
+  await page.evaluate((tokens) => window.tokenProxy.setTokens(tokens), { accessToken, refreshToken, expiresAt: Date.now() + expiresIn * 1000 })
+  return accessToken
+}
+
+/** Clicks the page's own button for GET /api/me and waits for its answer. */
+async function loadMe(page: Page): Promise<void> {
+  await page.evaluate(() => delete document.getElementById('me')!.dataset.status)
+  await page.click('#load')
+  await expect(page.locator('#me')).toHaveAttribute('data-status', /.+/)
+}
+
+test.describe('Workbox example', () => {
+  test('precache: the worker caches the built app at install, and a reload renders it from there once the server no longer serves it', async ({ page, server, files }) => {
+    await open(page, server)
+    expect(await precache(page)).toEqual([{ name: `workbox-precache-v2-${server.url}/`, paths: precached }])
+
+    // Take the app out of the server: its files 404 and `/` is the demo's own
+    // page (or a 404 where the demo is not built), never the example.
+    const index = await readFile(site['/index.html']!, 'utf8')
+    for (const path of [...precached, '/']) delete files[path]
+    for (const path of precached) expect((await fetch(`${server.url}${path}`)).status, path).toBe(404)
+    expect(await (await fetch(`${server.url}/`)).text()).not.toBe(index)
+
+    const since = server.requests.length
+    const response = await page.reload()
+    await ready(page)
+    await expect(page.locator('h1')).toHaveText('Workbox + sw-token-proxy')
+    expect(response?.fromServiceWorker()).toBe(true)
+    // Not one of the app's files was asked of the server.
+    const fetched = server.requests.slice(since).map((r) => r.path)
+    expect(fetched.filter((path) => path === '/' || precached.includes(path))).toEqual([])
+  })
+
+  test('B1 + B3 the page\'s API request gets the token, and after expiry one refresh serves concurrent requests with the new one', async ({ page, server }) => {
+    await open(page, server)
+    const accessToken = await login(page, server)
+    await loadMe(page)
+    await expect(page.locator('#me')).toHaveText('Signed in as ada.')
+    expect(authorizations(server, '/api/me')).toEqual([`Bearer ${accessToken}`])
+
+    server.auth.expireAccessTokens()
+    const statuses = await page.evaluate(() =>
+      Promise.all([
+        ...Array.from({ length: 3 }, () => fetch('/api/me').then((r) => r.status)),
+        ...Array.from({ length: 3 }, () => window.tokenProxy.http.get('/api/me').then((r) => r.status)),
+      ]),
+    )
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200])
+    expect(server.requestsTo('/api/auth/refresh')).toHaveLength(1)
+    const after = server.requestsTo('/api/me').slice(1)
+    // Whatever went out with the old token got its 401 and one replay; every success carried the new token.
+    expect(after.filter((r) => r.status === 401).map((r) => r.authorization)).toEqual(
+      after.filter((r) => r.status === 401).map(() => `Bearer ${accessToken}`),
+    )
+    const renewed = after.filter((r) => r.status === 200).map((r) => r.authorization)
+    expect(renewed).toHaveLength(6)
+    expect(new Set(renewed).size).toBe(1)
+    expect(renewed[0]).toMatch(/^Bearer /)
+    expect(renewed[0]).not.toBe(`Bearer ${accessToken}`)
+
+    // And the page's own request goes on with it, no second refresh.
+    await loadMe(page)
+    await expect(page.locator('#me')).toHaveText('Signed in as ada.')
+    expect(authorizations(server, '/api/me').at(-1)).toBe(renewed[0])
+    expect(server.requestsTo('/api/auth/refresh')).toHaveLength(1)
+  })
+
+  test('B2 the app\'s own files never get the token: not when a worker precaches them with tokens stored, nor when the precache falls back to the network', async ({ page, server }) => {
+    await open(page, server)
+    const accessToken = await login(page, server)
+
+    // A new worker installs while the tokens sit in IndexedDB, which outlives
+    // the registration: unregister, empty Cache Storage, reload.
+    await page.evaluate(async () => {
+      await (await navigator.serviceWorker.getRegistration())!.unregister()
+      for (const name of await caches.keys()) await caches.delete(name)
+    })
+    let since = server.requests.length
+    await page.reload()
+    await ready(page)
+    // The worker's own precache requests (`fetch` from a worker: destination empty).
+    const install = server.requests.slice(since).filter((r) => r.headers['sec-fetch-dest'] === 'empty')
+    expect(install.map((r) => r.path).sort()).toEqual(precached)
+    expect(install.map((r) => r.authorization)).toEqual(precached.map(() => null))
+    // That worker had the tokens: the API gets them.
+    await loadMe(page)
+    expect(authorizations(server, '/api/me')).toEqual([`Bearer ${accessToken}`])
+
+    // With the worker in control and the token in use, empty the precache:
+    // the page's navigation and script now go through the worker's precache
+    // route to the network.
+    await page.evaluate(async () => {
+      for (const name of await caches.keys()) await caches.delete(name)
+    })
+    since = server.requests.length
+    const response = await page.reload()
+    await ready(page)
+    expect(response?.fromServiceWorker()).toBe(true)
+    const fallback = server.requests.slice(since).filter((r) => !r.path.startsWith('/api/'))
+    expect(fallback.map((r) => r.path)).toEqual(expect.arrayContaining(['/', precached[0]]))
+    expect(fallback.map((r) => [r.path, r.authorization])).toEqual(fallback.map((r) => [r.path, null]))
+    await loadMe(page)
+    expect(authorizations(server, '/api/me').at(-1)).toBe(`Bearer ${accessToken}`)
+  })
+})

@@ -1,0 +1,46 @@
+import { registerTokenProxy, type TokenProxy } from 'sw-token-proxy'
+
+declare global {
+  interface Window {
+    tokenProxy: TokenProxy
+  }
+}
+
+const element = (id: string) => document.getElementById(id)!
+
+// No `worker` options: /sw.js is the app's own Workbox worker, which calls
+// installTokenProxy itself. The login form is on this page, so LOGOUT comes back here.
+const proxy = await registerTokenProxy({ workerUrl: '/sw.js', loginPath: '/' })
+window.tokenProxy = proxy
+
+/** An API request with no token code: the worker adds the token, and refreshes it on a 401. */
+async function loadMe(): Promise<void> {
+  const me = element('me')
+  try {
+    const { status, data } = await proxy.http.get<{ user: string }>('/api/me', { validateStatus: () => true })
+    me.textContent = status === 200 ? `Signed in as ${data.user}.` : `${status}: not signed in.`
+    me.dataset.status = String(status)
+  } catch {
+    // Offline: the page itself still opens, from the precache.
+    me.textContent = 'The API is unreachable.'
+    me.dataset.status = 'offline'
+  }
+}
+
+// This worker has no `loginUrl`, so the page hands the login answer's tokens over itself.
+element('login').addEventListener('click', async () => {
+  const response = await fetch('/api/auth/login', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: 'ada', password: 'demo' }),
+  })
+  const { accessToken, refreshToken, expiresIn } = (await response.json()) as { accessToken: string; refreshToken: string; expiresIn: number }
+  await proxy.setTokens({ accessToken, refreshToken, expiresAt: Date.now() + expiresIn * 1000 })
+  await loadMe()
+})
+element('load').addEventListener('click', () => void loadMe())
+proxy.on('refresh', ({ reason }) => console.info(`sw-token-proxy refreshed the token (${reason})`))
+
+const state = element('state')
+state.textContent = 'ready: this page is controlled by /sw.js'
+state.dataset.ready = 'true'
