@@ -10,4 +10,10 @@ export default defineConfig({
   timeout: 30_000,
   reporter: 'list',
   use: { browserName: 'chromium', launchOptions },
+  projects: [
+    { name: 'specs', testIgnore: /soak\.spec\.ts/ },
+    // The soak's tokens live one second: it measures the proxy only with the machine to itself, so it
+    // runs alone, after every other spec (some of which pack, install and build whole projects).
+    { name: 'soak', testMatch: /soak\.spec\.ts/, dependencies: ['specs'] },
+  ],
 })
