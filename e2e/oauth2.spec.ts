@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test'
 import { expect, storedTokens, test, workerQuery } from './fixtures.js'
-import { CLIENT_ID, startOidc } from './oidc.js'
+import { CLIENT_ID, pkce, startOidc } from './oidc.js'
 
 /**
  * `refreshProtocol: 'oauth2'` against a real OpenID Connect provider
@@ -23,6 +23,54 @@ const me = (page: Page, count = 1) =>
   )
 
 test.describe("refreshProtocol 'oauth2' against oidc-provider", () => {
+  test('an authorization-code login with PKCE in the browser; the page exchanges the code through the worker, which keeps the tokens (B13), and refreshes them', async ({ page, context, server, openConsole }) => {
+    const oidc = await startOidc(server)
+    // The provider's login page imports a web font; there is no network to fetch it from.
+    await context.route(/fonts\.googleapis\.com/, (route) => route.abort())
+    const { verifier, challenge } = pkce()
+    const redirectUri = `${server.url}/callback`
+    const authorize = new URL(`${server.url}/oidc/auth`)
+    for (const [key, value] of Object.entries({
+      client_id: CLIENT_ID,
+      response_type: 'code',
+      redirect_uri: redirectUri,
+      scope: 'openid offline_access',
+      prompt: 'consent', // OpenID Connect grants offline_access (a refresh token) only with consent asked
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      state: 'x',
+    })) {
+      authorize.searchParams.set(key, value)
+    }
+    await page.goto(authorize.href)
+    await page.locator('input[name=login]').fill('grace')
+    await page.locator('input[name=password]').fill('any')
+    await page.getByRole('button', { name: 'Sign-in' }).click()
+    await page.getByRole('button', { name: 'Continue' }).click()
+    await page.waitForURL(/\/callback\?/)
+    const code = new URL(page.url()).searchParams.get('code')
+    expect(code).toBeTruthy()
+
+    await openConsole(page, `stay&${options()}`)
+    const answer = await page.evaluate(
+      async (form) => {
+        const response = await fetch('/oidc/token', { method: 'POST', body: new URLSearchParams(form) })
+        return { status: response.status, body: (await response.json()) as Record<string, unknown> }
+      },
+      { grant_type: 'authorization_code', code: code!, redirect_uri: redirectUri, client_id: CLIENT_ID, code_verifier: verifier },
+    )
+    // The page learns it is logged in, and who it is (the ID token is the client's to read); never a token it could send.
+    expect(answer.status).toBe(200)
+    expect(Object.keys(answer.body).sort()).toEqual(['id_token', 'scope', 'token_type'])
+    expect(await storedTokens(page)).toMatchObject({ accessToken: expect.any(String), refreshToken: expect.any(String), expiresAt: expect.any(Number) })
+
+    expect(await me(page)).toEqual([{ status: 200, proxy: null, body: { sub: 'grace', path: '/me?i=0' } }])
+    const { accessToken } = (await storedTokens(page)) as { accessToken: string }
+    await oidc.expire(accessToken)
+    expect((await me(page, 5)).map((r) => r.status)).toEqual(Array(5).fill(200))
+    expect(server.requestsTo('/oidc/token').map((r) => r.status)).toEqual([200, 200])
+  })
+
   test('the access token is injected; each expiry costs one refresh token grant, and the rotated refresh token is the one used next', async ({ page, server, openConsole }) => {
     const oidc = await startOidc(server)
     await openConsole(page, `stay&${options()}`)

@@ -1,13 +1,19 @@
-import { generateKeyPairSync } from 'node:crypto'
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import Provider from 'oidc-provider'
 import type { DemoServer } from '../demo/server/app.js'
 
 export const CLIENT_ID = 'spa'
 
+/** A PKCE pair (RFC 7636, S256), as a public client makes one per login. */
+export function pkce(): { verifier: string; challenge: string } {
+  const verifier = randomBytes(32).toString('base64url')
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') }
+}
+
 export interface Oidc {
   provider: Provider
-  /** Starts a session the way a finished authorization-code login would: a grant and its refresh token, exchanged once at the token endpoint. */
+  /** A session as a finished login leaves it, without the browser: a grant and its first refresh token, made in-process, exchanged once at the token endpoint. */
   login(accountId: string): Promise<{ accessToken: string; refreshToken: string; grantId: string }>
   /** Ends an access token at the provider now (what expiry does). */
   expire(accessToken: string): Promise<void>
@@ -35,7 +41,8 @@ export async function startOidc(server: DemoServer): Promise<Oidc> {
     rotateRefreshToken: true,
     issueRefreshToken: async () => true,
     findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
-    features: { devInteractions: { enabled: false } },
+    // Its built-in login and consent pages (any login, any password): the browser logs in for real.
+    features: { devInteractions: { enabled: true } },
     cookies: { keys: ['sw-token-proxy e2e'] },
     jwks: { keys: [generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' })] },
     ttl: { AccessToken: 600, IdToken: 600, RefreshToken: 86_400, Grant: 86_400 },

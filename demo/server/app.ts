@@ -84,7 +84,7 @@ export interface DemoServer {
   requestsTo(path: string): RequestRecord[]
   /**
    * Hands every request under `prefix` (a path such as `/oidc`) to `handler`
-   * with the prefix taken off its URL, body unread: for another server, such
+   * with the prefix taken off its URL (`originalUrl` keeps it), body unread: for another server, such
    * as an OAuth 2.0 provider, on this origin. Recorded like the others, body
    * hash left empty.
    */
@@ -335,6 +335,8 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     for (const [prefix, handler] of mounts) {
       if (url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`)) continue
       res.on('close', () => record(req, res, url, res.statusCode, Buffer.alloc(0)))
+      // As Express mounts apps: the handler sees its own path, and `originalUrl` keeps the whole one.
+      Object.assign(req, { originalUrl: req.url })
       req.url = req.url!.slice(prefix.length) || '/'
       return handler(req, res)
     }
