@@ -88,6 +88,9 @@ function invalid(option: string, expected: string, got: unknown): never {
  * registering anything.
  */
 export async function registerTokenProxy(options: RegisterTokenProxyOptions): Promise<TokenProxy> {
+  if (typeof window === 'undefined') {
+    throw new TokenProxyError('Failed to register the token proxy: call it in a browser page, not during server-side rendering or in a worker.')
+  }
   const { workerUrl, worker, scope, loginPath = '/login', onLogout, http, timeout = 10_000 } = options ?? {}
   if (typeof workerUrl !== 'string' || workerUrl === '' || workerUrl.includes('?') && worker) {
     invalid('workerUrl', "a script URL such as '/sw.js' (without a query when `worker` is given)", workerUrl)
