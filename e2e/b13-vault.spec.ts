@@ -1,22 +1,11 @@
 import { startDemoServer } from '../demo/server/app.js'
-import { expect, storedTokens, test, workerQuery } from './fixtures.js'
-
-/** Logs in the way the demo's login page does: a plain fetch to loginUrl, through the worker. */
-const loginThroughPage = (page: import('@playwright/test').Page) =>
-  page.evaluate(async () => {
-    const response = await fetch('/api/auth/login', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ username: 'ada', password: 'demo' }),
-    })
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> }
-  })
+import { expect, loginThroughPage, storedTokens, test, workerQuery } from './fixtures.js'
 
 test.describe('B13 vault', () => {
   test('the worker keeps the tokens of the login answer; the page gets the rest', async ({ page, server, openConsole }) => {
     await openConsole(page)
     const answer = await loginThroughPage(page)
-    expect(answer).toEqual({ status: 200, body: { user: 'ada' } })
+    expect(answer).toEqual({ status: 200, proxy: null, body: { user: 'ada' } })
     const stored = (await storedTokens(page)) as { accessToken: string; refreshToken: string; expiresAt: number }
     expect(stored.accessToken).toMatch(/^ey/)
     expect(stored.refreshToken).toEqual(expect.any(String))
@@ -85,7 +74,7 @@ test.describe("refreshProtocol 'cookie'", () => {
     try {
       await page.goto(`${server.url}/console?${workerQuery({ refreshProtocol: 'cookie' })}`)
       await expect(page.locator('#state')).toHaveAttribute('data-ready', 'true')
-      expect(await loginThroughPage(page)).toEqual({ status: 200, body: { user: 'ada' } })
+      expect(await loginThroughPage(page)).toEqual({ status: 200, proxy: null, body: { user: 'ada' } })
       const stored = (await storedTokens(page)) as Record<string, unknown>
       expect(Object.keys(stored).sort()).toEqual(['accessToken', 'expiresAt', 'obtainedAt'])
       expect(await page.evaluate(() => document.cookie)).toBe('')

@@ -1,5 +1,11 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test as base, expect, type Page } from '@playwright/test'
+import { proxyOptions } from '../demo/app/config.js'
 import { startDemoServer, type DemoServer } from '../demo/server/app.js'
+import { workerFile } from '../node/worker-file.js'
+import type { TokenProxyOptions } from '../sw/options.js'
 import type { Tokens } from '../sw/protocol.js'
 
 export { expect }
@@ -81,6 +87,38 @@ export function storedTokens(page: Page): Promise<unknown> {
         }
       }),
   )
+}
+
+/**
+ * Logs in the way the demo's login page does: a plain fetch to `path` (the
+ * login endpoint unless given), through the worker. `remember: false` asks
+ * the server for an access token only.
+ */
+export function loginThroughPage(page: Page, { user = 'ada', remember = true, path = '/api/auth/login' } = {}) {
+  return page.evaluate(
+    async ({ user, remember, path }) => {
+      const response = await fetch(path, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ username: user, password: 'demo', ...(remember ? {} : { remember: false }) }),
+      })
+      return { status: response.status, proxy: response.headers.get('X-Token-Proxy'), body: (await response.json()) as Record<string, unknown> }
+    },
+    { user, remember, path },
+  )
+}
+
+/**
+ * Serves, at `path` on `server`, the standalone worker with the demo's
+ * options and `extra` written into the file (as `sw-token-proxy init` does);
+ * returns the console page's query that registers it.
+ */
+export async function serveWorkerFile(server: DemoServer, extra: Partial<TokenProxyOptions>, path = '/sw-options.js'): Promise<string> {
+  const file = join(await mkdtemp(join(tmpdir(), 'sw-token-proxy-')), 'sw.js')
+  const standalone = await readFile(join(import.meta.dirname, '../dist/sw.js'), 'utf8')
+  await writeFile(file, workerFile({ ...proxyOptions.worker!, ...extra }, standalone))
+  server.files[path] = file
+  return `script=${encodeURIComponent(path)}`
 }
 
 /** Worker options for the console page's `?worker=` switch. */

@@ -24,11 +24,15 @@ window.clients = () => import('./clients.js')
 /**
  * Query switches, for tests and for trying things out:
  * `?stay` keeps the page on LOGOUT (it records the event instead);
- * `?worker={…}` adds worker options (JSON); `?scope=/x` registers with that scope.
+ * `?worker={…}` adds worker options (JSON); `?scope=/x` registers with that scope;
+ * `?script=/x.js` registers that worker file, which carries its own options.
  */
 async function start() {
+  const script = query.get('script')
   window.tokenProxy = await register({
-    worker: { ...proxyOptions.worker!, ...(JSON.parse(query.get('worker') ?? '{}') as object) },
+    ...(script
+      ? { workerUrl: script, worker: undefined }
+      : { worker: { ...proxyOptions.worker!, ...(JSON.parse(query.get('worker') ?? '{}') as object) } }),
     ...(query.has('scope') ? { scope: query.get('scope')! } : {}),
     ...(query.has('stay') ? { onLogout: () => {} } : {}),
   })

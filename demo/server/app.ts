@@ -60,15 +60,20 @@ export interface Faults {
    * How the refresh endpoint fails, if it does: `network` drops the
    * connection, `500`/`503` answer that status, `400` answers
    * `invalid_request` (not `invalid_grant`), `html`, `empty`, `truncated`
-   * and `no-token` answer 200 with a body that is not a token, `hang` never
-   * answers. None of these may end a session (B8).
+   * and `no-token` answer 200 with a body that is not a token, `bad-token`
+   * answers 200 with an access token no header can carry, `hang` never
+   * answers, `redirect` answers 307 to `refreshRedirectTo` (token endpoints
+   * do not redirect: a client that follows re-posts the refresh token there).
+   * None of these may end a session (B8).
    */
   refreshFailure: RefreshFailure | null
+  /** Where the `redirect` failure sends the refresh request. @default '/moved' on this server */
+  refreshRedirectTo: string
   /** Decides per refresh call (numbered from 1) whether it fails, and how; for seeded random failures. */
   refreshFailureFor: ((call: number) => RefreshFailure | null) | null
 }
 
-export const REFRESH_FAILURES = ['network', '500', '503', '400', 'html', 'empty', 'truncated', 'no-token', 'hang'] as const
+export const REFRESH_FAILURES = ['network', '500', '503', '400', 'html', 'empty', 'truncated', 'no-token', 'bad-token', 'hang', 'redirect'] as const
 export type RefreshFailure = (typeof REFRESH_FAILURES)[number]
 
 export interface DemoServer {
@@ -80,6 +85,8 @@ export interface DemoServer {
   requests: RequestRecord[]
   /** Paths of requests as they arrive, before they are answered. */
   arrivals: string[]
+  /** Files served by URL path, before the demo's own: add to it while the server runs. */
+  files: Record<string, string>
   /** Records for one path (query string left out). */
   requestsTo(path: string): RequestRecord[]
   /**
@@ -123,7 +130,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 const wait = (ms: number) => new Promise((done) => setTimeout(done, ms))
 
 /** Answers the refresh endpoint the way `failure` says; returns the status recorded. */
-async function fail(res: ServerResponse, failure: RefreshFailure): Promise<number> {
+async function fail(res: ServerResponse, failure: RefreshFailure, faults: Faults): Promise<number> {
   const send = (status: number, type: string, body: string) => {
     res.writeHead(status, { 'Content-Type': type })
     res.end(body)
@@ -147,6 +154,12 @@ async function fail(res: ServerResponse, failure: RefreshFailure): Promise<numbe
       return send(200, 'application/json', '{"accessToken":"eyJhbGciOi')
     case 'no-token':
       return send(200, 'application/json', '{"ok":true}')
+    case 'bad-token':
+      return send(200, 'application/json', JSON.stringify({ accessToken: 'a\r\nX-Injected: 1', refreshToken: 'r', expiresIn: 60 }))
+    case 'redirect':
+      res.writeHead(307, { Location: faults.refreshRedirectTo })
+      res.end()
+      return 307
     case 'hang':
       await new Promise<void>((done) => res.on('close', done))
       return 0
@@ -179,12 +192,13 @@ function readCookie(req: IncomingMessage, name: string): string | undefined {
  */
 export async function startDemoServer(options: DemoServerOptions = {}): Promise<DemoServer> {
   const auth = options.auth ?? new AuthService(options.accessTtlMs ?? 10_000)
-  const faults: Faults = { refreshDelayMs: 0, rejectAllTokens: false, refreshFailure: null, refreshFailureFor: null }
+  const faults: Faults = { refreshDelayMs: 0, rejectAllTokens: false, refreshFailure: null, refreshFailureFor: null, refreshRedirectTo: '/moved' }
   let refreshCalls = 0
   const deployment: Deployment = { workerBuild: 0 }
   const cookieMode = options.refreshMode === 'cookie'
   const requests: RequestRecord[] = []
   const arrivals: string[] = []
+  const files = options.files ?? {}
 
   async function route(req: IncomingMessage, res: ServerResponse, body: Buffer, url: URL): Promise<number> {
     const json = (status: number, value: unknown, headers: Record<string, string> = {}) => {
@@ -199,13 +213,15 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
         return {}
       }
     }
-    const path = url.pathname
+    // Routed as Express does by default (case-insensitive, trailing slash optional),
+    // repeated slashes merged as nginx does: `/API//auth/login/` is the login endpoint.
+    const path = url.pathname.replace(/\/{2,}/g, '/').replace(/(.)\/$/, '$1').toLowerCase()
     const cors = { 'Access-Control-Allow-Origin': '*' }
     /** Login and refresh answers: in cookie mode the refresh token goes only into the cookie. */
-    const issue = ({ refreshToken, ...rest }: TokenSet, extra: object = {}) =>
-      cookieMode
+    const issue = ({ refreshToken, ...rest }: Partial<TokenSet>, extra: object = {}) =>
+      cookieMode && refreshToken
         ? json(200, { ...rest, ...extra }, { 'Set-Cookie': refreshCookie(refreshToken, 30 * 24 * 3600) })
-        : json(200, { ...rest, refreshToken, ...extra })
+        : json(200, { ...rest, ...(refreshToken ? { refreshToken } : {}), ...extra })
 
     if (req.method === 'OPTIONS' && (path.startsWith('/api') || path.startsWith('/apix'))) {
       res.writeHead(204, { ...cors, 'Access-Control-Allow-Headers': 'Authorization, *', 'Access-Control-Allow-Methods': '*' })
@@ -213,16 +229,17 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
       return 204
     }
     if (path === '/api/auth/login' && req.method === 'POST') {
-      const { username, password } = input()
+      const { username, password, remember } = input()
       if (typeof username !== 'string' || username === '' || password !== 'demo') {
         return json(401, { error: 'invalid_credentials', message: "Any user name, password 'demo'." })
       }
-      return issue(auth.login(username), { user: username })
+      // `remember: false` ("keep me signed in" unticked): an access token only, no refresh token.
+      return issue(remember === false ? auth.loginWithoutRefresh(username) : auth.login(username), { user: username })
     }
     if (path === '/api/auth/refresh' && req.method === 'POST') {
       if (faults.refreshDelayMs) await wait(faults.refreshDelayMs)
       const failure = faults.refreshFailure ?? faults.refreshFailureFor?.(++refreshCalls)
-      if (failure) return fail(res, failure)
+      if (failure) return fail(res, failure, faults)
       // A client that went away (a stopped worker) could never store new tokens:
       // rotating now would spend its refresh token for nothing. Keep it valid.
       if (req.socket.destroyed) return 499
@@ -231,10 +248,11 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
       return tokens ? issue(tokens) : json(400, { error: 'invalid_grant' }, cookieMode ? { 'Set-Cookie': refreshCookie('', 0) } : {})
     }
     if (path === '/api/redirect') {
-      // Sends the client on to `to`, a URL on this machine: for tests of where a token may follow.
-      const to = new URL(url.searchParams.get('to') ?? '/', 'http://127.0.0.1')
-      const status = to.hostname === '127.0.0.1' ? 302 : 400
-      res.writeHead(status, status === 302 ? { Location: to.href, ...cors } : cors)
+      // Sends the client on to `to`, a URL on this machine, with `status` (302 unless given):
+      // for tests of where a token may follow.
+      const to = new URL(url.searchParams.get('to') ?? '/', `http://127.0.0.1:${port}`)
+      const status = to.hostname === '127.0.0.1' ? Number(url.searchParams.get('status') ?? 302) : 400
+      res.writeHead(status, status === 400 ? cors : { Location: to.href, ...cors })
       res.end()
       return status
     }
@@ -298,13 +316,13 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
       auth.revokeSessions()
       return json(200, { ok: true })
     }
-    const extra = options.files?.[path]
+    const extra = files[url.pathname]
     if (extra) {
       res.writeHead(200, { 'Content-Type': TYPES[extname(extra)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache' })
       res.end(await readFile(extra))
       return 200
     }
-    return serveFile(res, path, deployment)
+    return serveFile(res, url.pathname, deployment)
   }
 
   const mounts = new Map<string, (req: IncomingMessage, res: ServerResponse) => void>()
@@ -361,6 +379,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     deployment,
     requests,
     arrivals,
+    files,
     requestsTo: (path) => requests.filter((r) => r.path === path),
     mount: (prefix, handler) => void mounts.set(prefix, handler),
     close: () =>

@@ -42,6 +42,13 @@ export class AuthService {
     return this.issue(sid, user)
   }
 
+  /** A session with an access token only ("keep me signed in" unticked): it ends when that expires. */
+  loginWithoutRefresh(user: string): Omit<TokenSet, 'refreshToken'> {
+    const { refreshToken, ...rest } = this.login(user)
+    this.refresh.delete(refreshToken)
+    return rest
+  }
+
   /** Rotates a refresh token. `undefined` means `invalid_grant`. */
   rotate(refreshToken: unknown): TokenSet | undefined {
     const entry = typeof refreshToken === 'string' ? this.refresh.get(refreshToken) : undefined
