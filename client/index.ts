@@ -1,6 +1,6 @@
 import axios, { type AxiosInstance, type CreateAxiosDefaults } from 'axios'
 import { TokenProxyError, TokenProxyOptionsError } from '../sw/errors.js'
-import { isSameOriginPath, normalizeOptions, optionsToQuery, type TokenProxyOptions } from '../sw/options.js'
+import { isSameOriginPath, normalizeUrlOptions, optionsToQuery, type TokenProxyOptions } from '../sw/options.js'
 import { checkTokens, isWorkerMessage, type LogoutReason, type RefreshReason, type Tokens } from '../sw/protocol.js'
 import { REQUEST_ID_HEADER } from '../sw/abort.js'
 import { ask, waitForControl } from './control.js'
@@ -98,7 +98,7 @@ export async function registerTokenProxy(options: RegisterTokenProxyOptions): Pr
   if (!isSameOriginPath(loginPath)) invalid('loginPath', "a same-origin path such as '/login'", loginPath)
   if (!Number.isInteger(timeout) || timeout <= 0) invalid('timeout', 'a whole number of milliseconds above 0', timeout)
   if (onLogout !== undefined && typeof onLogout !== 'function') invalid('onLogout', 'a function', onLogout)
-  if (worker) normalizeOptions(worker, location.origin)
+  if (worker) normalizeUrlOptions(worker, location.origin)
   const container = navigator.serviceWorker
   if (!container) invalid('workerUrl', 'served over https or from localhost (this page has no service workers)', workerUrl)
 

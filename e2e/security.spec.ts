@@ -1,5 +1,5 @@
 import { startDemoServer, type DemoServer } from '../demo/server/app.js'
-import { authorizations, expect, storedTokens, test, workerQuery } from './fixtures.js'
+import { authorizations, expect, serveWorkerFile, storedTokens, test } from './fixtures.js'
 
 /**
  * A server on a port whose digits start with `prefix`'s port, so that its
@@ -36,7 +36,7 @@ test.describe('allowlist', () => {
     expect(evil, 'a look-alike port was free').toBeDefined()
     try {
       expect(evil!.url.startsWith(api.url)).toBe(true)
-      await openConsole(page, workerQuery({ trustedOrigins: [api.url] }))
+      await openConsole(page, await serveWorkerFile(server, { trustedOrigins: [api.url] }))
       const { accessToken } = await login(page)
       const statuses = await page.evaluate(
         async ([apiUrl, evilUrl]) => [

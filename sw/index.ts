@@ -1,6 +1,6 @@
 export { installTokenProxy, REFRESH_LOCK } from './install.js'
 export { TokenProxyError, TokenProxyOptionsError, isTokenProxyError } from './errors.js'
 export { DB_NAME, STORE_NAME } from './store.js'
-export { PROXY_HEADER } from './proxy.js'
+export { PROXY_HEADER } from './answers.js'
 export type { TokenProxyOptions, RefreshProtocol } from './options.js'
 export type { Tokens, LogoutReason, PageMessage, WorkerMessage } from './protocol.js'

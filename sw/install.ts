@@ -10,7 +10,7 @@ import { normalizeOptions, type TokenProxyOptions } from './options.js'
 import { createRequestHandler } from './proxy.js'
 import { requestRefresh } from './refresh.js'
 import { createTokenStore } from './store.js'
-import { vault } from './vault.js'
+import { refuseRedirectedTokenAnswer, vault } from './vault.js'
 
 declare const self: ServiceWorkerGlobalScope
 
@@ -46,13 +46,14 @@ export function installTokenProxy(options: TokenProxyOptions): void {
     onRefreshed: (reason) => broadcast({ type: 'REFRESHED', reason }),
     onRejected: () => broadcast({ type: 'LOGOUT', reason: 'refresh-rejected' }),
   })
-  const kindOf = createMatcher(normalized, origin)
+  const matcher = createMatcher(normalized, origin)
+  const kindOf = matcher.route
   const aborts = createAborts()
-  const api = createRequestHandler(coordinator, normalized, aborts)
-  const send = (request: Request) => api({ request })
+  const api = createRequestHandler(coordinator, normalized, aborts, matcher)
+  const send = async (request: Request) => refuseRedirectedTokenAnswer(await api({ request }), matcher)
   const handlers: Record<RouteKind, (request: Request) => Promise<Response>> = {
     api: send,
-    vault: (request) => vault(request, store),
+    vault: (request) => vault(request, store, matcher),
     logout: (request) => passLogout(request, store, send),
   }
   for (const method of METHODS) {

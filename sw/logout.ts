@@ -22,6 +22,8 @@ export async function logout(options: NormalizedOptions, store: TokenStore, send
     const request = new Request(options.logoutUrl, {
       method: 'POST',
       credentials: 'include',
+      // A logout endpoint that redirects is not followed with the token.
+      redirect: 'manual',
       signal: AbortSignal.timeout(options.refreshTimeout),
     })
     await send(request).catch(() => undefined)

@@ -14,31 +14,63 @@ export interface RequestLike {
  */
 export type RouteKind = 'api' | 'vault' | 'logout'
 
-const endpoint = (href: string | undefined) => {
-  if (href === undefined) return undefined
-  const url = new URL(href)
-  return url.origin + url.pathname
+/**
+ * A path the way a lenient server routes it: percent-decoded, case folded,
+ * `;parameters` dropped, repeated and trailing slashes merged, and a final
+ * `.extension` dropped. Express ignores case and a trailing slash by default,
+ * nginx merges slashes, Tomcat drops `;jsessionid=…`, Rails takes `.json` as
+ * a format: each of `/API//auth/login/`, `/api/auth/login;x`,
+ * `/api/auth/login.json` reaches the login handler somewhere. Comparing token
+ * endpoints on this form errs toward the vault, which injects no token.
+ */
+export function routeKey(url: URL): string {
+  let path = url.pathname
+  try {
+    path = decodeURIComponent(path)
+  } catch {}
+  path = path
+    .toLowerCase()
+    .replace(/;[^/]*/g, '')
+    .replace(/\/{2,}/g, '/')
+    .replace(/\/+$/, '')
+    .replace(/\.[a-z0-9]+$/, '')
+  return url.origin + path
 }
 
 /**
- * Builds the test that decides whether the worker handles a request at all,
- * and how. Anything it refuses (`undefined`) gets no token and no
+ * Builds the tests that decide whether the worker handles a request at all,
+ * and how. Anything `route` refuses (`undefined`) gets no token and no
  * `respondWith`: other origins, look-alike paths, navigations, `no-cors`
  * requests, requests with their own `Authorization`. (The worker's own
  * refresh requests never reach its fetch handler.)
  */
 export function createMatcher(options: NormalizedOptions, origin: string) {
   const origins = new Set([origin, ...options.trustedOrigins])
-  const refresh = endpoint(options.refreshUrl)
-  const login = endpoint(options.loginUrl)
-  const logout = endpoint(options.logoutUrl)
-  return (url: URL, request: RequestLike): RouteKind | undefined => {
-    if (!origins.has(url.origin) || request.mode === 'navigate' || request.mode === 'no-cors') return undefined
-    const path = url.origin + url.pathname
-    if (path === login || path === refresh) return 'vault'
-    if (path === logout) return 'logout'
-    if (request.headers.has('authorization')) return undefined
-    const { pathname } = url
-    return options.apiPrefixes.some((p) => pathname === p || pathname.startsWith(`${p}/`)) ? 'api' : undefined
+  const key = (href: string | undefined) => (href === undefined ? undefined : routeKey(new URL(href)))
+  const vault = new Set([key(options.refreshUrl), key(options.loginUrl)].filter((k) => k !== undefined))
+  const logout = key(options.logoutUrl)
+  const underPrefix = ({ pathname }: URL) => options.apiPrefixes.some((p) => pathname === p || pathname.startsWith(`${p}/`))
+
+  return {
+    route(url: URL, request: RequestLike): RouteKind | undefined {
+      if (!origins.has(url.origin) || request.mode === 'navigate' || request.mode === 'no-cors') return undefined
+      const endpoint = routeKey(url)
+      if (vault.has(endpoint)) return 'vault'
+      if (endpoint === logout) return 'logout'
+      if (request.headers.has('authorization')) return undefined
+      return underPrefix(url) ? 'api' : undefined
+    },
+
+    /** Whether a response's URL is one of the token endpoints (login or refresh). */
+    isTokenEndpoint(url: URL): boolean {
+      return vault.has(routeKey(url))
+    },
+
+    /** Whether a response's URL is one the token is for: a 401 from anywhere else is not the proxy's business. */
+    isApi(url: URL): boolean {
+      return origins.has(url.origin) && underPrefix(url)
+    },
   }
 }
+
+export type Matcher = ReturnType<typeof createMatcher>

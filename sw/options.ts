@@ -229,6 +229,26 @@ export function normalizeOptions(options: TokenProxyOptions, origin: string): No
 }
 
 /**
+ * Validates options read from the standalone worker's URL. Any script of the
+ * origin can register the worker with a URL of its own making, for a scope
+ * of its choosing, and that registration outlives the script: so the URL
+ * may name no other origin to send a token or a refresh token to. Options
+ * that do go in the worker file itself (`sw-token-proxy init`, the Vite
+ * plugin), which no page script can change.
+ */
+export function normalizeUrlOptions(options: TokenProxyOptions, origin: string): NormalizedOptions {
+  const normalized = normalizeOptions(options, origin)
+  // Without trusted origins, every endpoint is same-origin (`endpoint` allows no other).
+  if (normalized.trustedOrigins.length > 0) {
+    throw new TokenProxyOptionsError(
+      "Failed to configure the token proxy: `trustedOrigins` cannot be given in the worker's URL, where any script of the origin could set it; " +
+        'write the options into the worker file instead (`npx sw-token-proxy init`, or the Vite plugin).',
+    )
+  }
+  return normalized
+}
+
+/**
  * Writes options as the query string of the standalone worker's URL:
  * `apiPrefix=/api/&refreshUrl=/api/auth/refresh`. Lists repeat the key.
  */

@@ -3,6 +3,8 @@
  * protocol version, so that messages of other libraries sharing the worker
  * are told apart from ours. No message carries a token from worker to page.
  */
+import { accessTokenProblem, refreshTokenProblem } from './tokens.js'
+
 export const PROTOCOL_VERSION = 1
 
 export interface Tokens {
@@ -73,12 +75,10 @@ export function isWorkerMessage(data: unknown): data is WorkerMessage {
 export function checkTokens(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return 'tokens must be an object'
   const { accessToken, refreshToken, expiresAt } = value as Record<string, unknown>
-  if (typeof accessToken !== 'string' || accessToken === '') {
-    return '`accessToken` must be a non-empty string'
-  }
-  if (refreshToken !== undefined && (typeof refreshToken !== 'string' || refreshToken === '')) {
-    return '`refreshToken` must be a non-empty string when given'
-  }
+  const badAccess = accessTokenProblem(accessToken)
+  if (badAccess) return `\`accessToken\` must be ${badAccess}`
+  const badRefresh = refreshToken === undefined ? undefined : refreshTokenProblem(refreshToken)
+  if (badRefresh) return `\`refreshToken\` must be ${badRefresh} when given`
   if (expiresAt !== undefined && !Number.isFinite(expiresAt)) {
     return '`expiresAt` must be epoch milliseconds when given'
   }

@@ -1,24 +1,11 @@
 import { REQUEST_ID_HEADER, type Aborts } from './abort.js'
 import type { Coordinator } from './coordinator.js'
+import { refreshUnavailable } from './answers.js'
+import type { Matcher } from './match.js'
 import type { NormalizedOptions } from './options.js'
 import { expiresSoon } from './tokens.js'
 
 const BODYLESS = new Set(['GET', 'HEAD'])
-
-/** Header set on responses the worker makes itself, so pages can tell them from the server's. */
-export const PROXY_HEADER = 'X-Token-Proxy'
-
-/**
- * What a request gets when its token expired and the refresh endpoint could
- * not be reached: a 503 the page can tell apart from an auth failure. The
- * session is kept; the next request tries the refresh again.
- */
-export function refreshUnavailable(reason: string): Response {
-  return new Response(JSON.stringify({ error: 'token_refresh_unavailable', reason }), {
-    status: 503,
-    headers: { 'Content-Type': 'application/json', [PROXY_HEADER]: 'refresh-unavailable' },
-  })
-}
 
 /**
  * A copy of `request` with `token` in `Authorization` (or none) and `body`.
@@ -46,6 +33,12 @@ export interface Outgoing {
   replayable: boolean
   /** Fires when the page gave up on the request: it is then never sent (again). */
   signal?: AbortSignal
+  /**
+   * Whether a response is the API's own, not that of a redirect target
+   * outside the allowlist: only the API's 401 is the proxy's business.
+   * @default every response is
+   */
+  isApiAnswer?(response: Response): boolean
 }
 
 /** Waits for `promise`, unless `signal` fires first: then rejects with its AbortError. */
@@ -91,7 +84,7 @@ export async function sendWithTokens(
   }
   signal?.throwIfAborted()
   const first = await request.send(tokens.accessToken)
-  if (first.status !== 401) return first
+  if (first.status !== 401 || request.isApiAnswer?.(first) === false) return first
 
   // The shared refresh goes on for the others if this request is aborted meanwhile.
   const next = await unlessAborted(coordinator.recover(tokens.accessToken, 'unauthorized', since), signal)
@@ -114,14 +107,16 @@ export function createRequestHandler(
   coordinator: Coordinator,
   { expiryLeeway, maxReplayBytes }: NormalizedOptions,
   aborts: Aborts,
+  matcher: Matcher,
 ) {
+  const isApiAnswer = (response: Response) => !response.redirected || matcher.isApi(new URL(response.url))
   return async ({ request }: { request: Request }): Promise<Response> => {
     const { signal, done } = aborts.track(request.headers.get(REQUEST_ID_HEADER), request.signal)
     try {
       const body = BODYLESS.has(request.method) ? undefined : await request.blob()
       const send = (token?: string): Promise<Response> => fetch(withToken(request, token, body, signal))
       const replayable = !body || body.size <= maxReplayBytes
-      return await sendWithTokens(coordinator, expiryLeeway, { send, replayable, signal })
+      return await sendWithTokens(coordinator, expiryLeeway, { send, replayable, signal, isApiAnswer })
     } finally {
       done()
     }

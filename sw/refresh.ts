@@ -1,6 +1,6 @@
 import type { NormalizedOptions, RefreshProtocol } from './options.js'
 import type { Tokens } from './protocol.js'
-import { parseTokenResponse } from './tokens.js'
+import { readTokenAnswer } from './tokens.js'
 
 /**
  * What one call to the refresh endpoint ended in. Only `rejected` ends the
@@ -22,7 +22,8 @@ async function json(response: Response): Promise<unknown> {
 /**
  * Sorts a refresh endpoint's answer: 401, 403 and 400 `invalid_grant` reject
  * the session; a 2xx carrying an access token succeeds; anything else
- * (5xx, other 4xx, HTML, empty or truncated JSON, no token) is unavailable.
+ * (a redirect, 5xx, other 4xx, HTML, empty or truncated JSON, no token or one
+ * no header can carry) is unavailable.
  * With `'oauth2'` only an `invalid_grant` error rejects (RFC 6749 §5.2: the
  * others, `invalid_client` among them, say the client is set up wrong, not
  * that the session is over), and a `token_type` other than Bearer is
@@ -35,6 +36,8 @@ export async function classifyRefreshResponse(
   protocol: RefreshProtocol = 'json',
 ): Promise<RefreshResult> {
   const { status } = response
+  // Token endpoints do not redirect; one that does must not get the refresh token re-posted elsewhere.
+  if (response.type === 'opaqueredirect') return { kind: 'unavailable', reason: 'the refresh endpoint redirected' }
   const oauth2 = protocol === 'oauth2'
   if (!oauth2 && (status === 401 || status === 403)) return { kind: 'rejected' }
   const body = (await json(response)) as { error?: unknown; token_type?: unknown } | undefined
@@ -45,8 +48,8 @@ export async function classifyRefreshResponse(
   if (oauth2 && body?.token_type !== undefined && String(body.token_type).toLowerCase() !== 'bearer') {
     return { kind: 'unavailable', reason: `token_type ${String(body.token_type)} is not Bearer` }
   }
-  const tokens = parseTokenResponse(body, previous, now)
-  return tokens ? { kind: 'ok', tokens } : { kind: 'unavailable', reason: 'no access token in the response' }
+  const { tokens, problem } = readTokenAnswer(body, previous, now)
+  return tokens ? { kind: 'ok', tokens } : { kind: 'unavailable', reason: problem }
 }
 
 /**
@@ -76,6 +79,7 @@ export async function requestRefresh(options: NormalizedOptions, tokens: Tokens)
       ...refreshInit(options, tokens),
       method: 'POST',
       cache: 'no-store',
+      redirect: 'manual',
       signal: AbortSignal.timeout(options.refreshTimeout),
     })
     return await classifyRefreshResponse(response, tokens, Date.now(), options.refreshProtocol)

@@ -1,15 +1,32 @@
 /**
- * The standalone `sw.js`: the token proxy configured from the script's own
- * query string (`/sw.js?apiPrefix=/api/&refreshUrl=/api/auth/refresh`), and
- * a lifecycle that takes over pages at once.
+ * The standalone `sw.js`: the token proxy configured by options the file
+ * carries (`self.swTokenProxyOptions = {…}` written above this code by
+ * `sw-token-proxy init` or the Vite plugin), or else from the script's own
+ * query string (`/sw.js?apiPrefix=/api/&refreshUrl=/api/auth/refresh`),
+ * which may name same-origin endpoints only. Its lifecycle takes over pages
+ * at once.
  */
+import { TokenProxyOptionsError } from './errors.js'
 import { installTokenProxy } from './install.js'
-import { optionsFromQuery } from './options.js'
+import { normalizeUrlOptions, optionsFromQuery, type TokenProxyOptions } from './options.js'
 
-declare const self: ServiceWorkerGlobalScope
+declare const self: ServiceWorkerGlobalScope & { swTokenProxyOptions?: TokenProxyOptions }
 
 try {
-  installTokenProxy(optionsFromQuery(self.location.search))
+  const written = self.swTokenProxyOptions
+  if (written !== undefined) {
+    // A URL of someone else's making must not change what the file says.
+    if (self.location.search) {
+      throw new TokenProxyOptionsError(
+        `Failed to configure the token proxy: this worker file carries its own options, so its URL takes none; got '${self.location.search}'.`,
+      )
+    }
+    installTokenProxy(written)
+  } else {
+    const options = optionsFromQuery(self.location.search)
+    normalizeUrlOptions(options, self.location.origin)
+    installTokenProxy(options)
+  }
 } catch (error) {
   // Half-working is worse than not working: handle nothing, say why.
   console.error(error)

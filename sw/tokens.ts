@@ -27,17 +27,53 @@ export function jwtExpiry(token: string, now?: number): number | undefined {
 }
 
 /**
- * Reads the tokens out of a refresh (or login) response body. Accepts
- * `accessToken`, `access_token` or `token`; keeps the previous refresh token
- * when the server does not rotate it. Returns `undefined` when the body holds
- * no access token.
+ * The longest token the worker takes: a header longer than this passes no
+ * Node.js server with its default limits (16 KiB for all headers).
  */
-export function parseTokenResponse(body: unknown, previous: Tokens | null, now: number): Tokens | undefined {
-  if (typeof body !== 'object' || body === null) return undefined
+export const MAX_TOKEN_LENGTH = 16_384
+
+/** RFC 6750 §2.1 `b64token`: what `Authorization: Bearer` can carry. */
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
+/** RFC 6749 Appendix A.17: a refresh token is printable ASCII. */
+const VSCHARS = /^[\x20-\x7e]+$/
+
+/** Why `value` cannot be an access token, or `undefined` when it can. */
+export function accessTokenProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value === '') return 'a non-empty string'
+  if (value.length > MAX_TOKEN_LENGTH) return `at most ${MAX_TOKEN_LENGTH} characters long, got ${value.length}`
+  if (!B64TOKEN.test(value)) return 'a token a header can carry (letters, digits and -._~+/ then any =, RFC 6750)'
+  return undefined
+}
+
+/** Why `value` cannot be a refresh token, or `undefined` when it can. */
+export function refreshTokenProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value === '') return 'a non-empty string'
+  if (value.length > MAX_TOKEN_LENGTH) return `at most ${MAX_TOKEN_LENGTH} characters long, got ${value.length}`
+  if (!VSCHARS.test(value)) return 'printable ASCII (RFC 6749)'
+  return undefined
+}
+
+/** What a token endpoint's answer held: tokens, or why there are none to use. */
+export type TokenAnswer = { tokens: Tokens; problem?: undefined } | { tokens?: undefined; problem: string }
+
+/**
+ * Reads the tokens out of a refresh or login response body. Accepts
+ * `accessToken`, `access_token` or `token`. `previous` is the session a
+ * refresh answer continues: its refresh token is kept when the server does
+ * not rotate it. A login answer starts a new session (B17): pass `null`, and
+ * nothing of the last session survives into it.
+ */
+export function readTokenAnswer(body: unknown, previous: Tokens | null, now: number): TokenAnswer {
+  if (typeof body !== 'object' || body === null) return { problem: 'no access token in the response' }
   const b = body as Record<string, unknown>
   const accessToken = text(b.accessToken) ?? text(b.access_token) ?? text(b.token)
-  if (!accessToken) return undefined
-  const refreshToken = text(b.refreshToken) ?? text(b.refresh_token) ?? previous?.refreshToken
+  if (!accessToken) return { problem: 'no access token in the response' }
+  const badAccess = accessTokenProblem(accessToken)
+  if (badAccess) return { problem: `the access token must be ${badAccess}` }
+  const rotated = text(b.refreshToken) ?? text(b.refresh_token)
+  const badRefresh = rotated === undefined ? undefined : refreshTokenProblem(rotated)
+  if (badRefresh) return { problem: `the refresh token must be ${badRefresh}` }
+  const refreshToken = rotated ?? previous?.refreshToken
   const raw = b.expiresIn ?? b.expires_in
   const expiresIn = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw
   const expiresAt =
@@ -47,7 +83,7 @@ export function parseTokenResponse(body: unknown, previous: Tokens | null, now: 
   const tokens: Tokens = { accessToken }
   if (refreshToken) tokens.refreshToken = refreshToken
   if (expiresAt !== undefined) tokens.expiresAt = expiresAt
-  return tokens
+  return { tokens }
 }
 
 /**

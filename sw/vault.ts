@@ -1,18 +1,32 @@
+import { tokenAnswerInvalid, tokenEndpointRedirect } from './answers.js'
 import type { TokenStore } from './coordinator.js'
-import { parseTokenResponse } from './tokens.js'
+import type { Matcher } from './match.js'
+import { readTokenAnswer } from './tokens.js'
 
-/** Fields of a login response that never reach the page. */
+/** Fields of a token endpoint's answer that never reach the page. */
 const SECRET_FIELDS = ['accessToken', 'access_token', 'token', 'refreshToken', 'refresh_token', 'expiresIn', 'expires_in']
 
 /**
+ * A response that a redirect brought from a token endpoint: it goes to no
+ * page, whatever route the request took (B13).
+ */
+export function refuseRedirectedTokenAnswer(response: Response, matcher: Matcher): Response {
+  return response.redirected && matcher.isTokenEndpoint(new URL(response.url)) ? tokenEndpointRedirect(response.url) : response
+}
+
+/**
  * Sends a page's request to the login or refresh endpoint and keeps the
- * tokens of a successful JSON answer (B13): they are stored, and the page gets
- * the same response (status, headers, other fields) without them. Anything
+ * tokens of a successful JSON answer (B13): they are stored as a new session
+ * (B17: nothing of the previous one survives into it), and the page gets the
+ * same response (status, headers, other fields) without them. An answer with
+ * token fields the worker cannot use loses them too, and says so. Anything
  * else passes as is. (With the cookie protocol a page could call the refresh
  * endpoint itself; it gets no token that way either.)
  */
-export async function vault(request: Request, store: TokenStore): Promise<Response> {
+export async function vault(request: Request, store: TokenStore, matcher: Matcher): Promise<Response> {
   const response = await fetch(request)
+  // Redirected elsewhere, it is not a token answer; redirected to a token endpoint, no page gets it.
+  if (response.redirected) return refuseRedirectedTokenAnswer(response, matcher)
   if (!response.ok || !/[/+]json\b/.test(response.headers.get('Content-Type') ?? '')) return response
   let body: unknown
   try {
@@ -20,10 +34,11 @@ export async function vault(request: Request, store: TokenStore): Promise<Respon
   } catch {
     return response
   }
-  const tokens = parseTokenResponse(body, await store.read(), Date.now())
-  if (!tokens) return response
+  if (typeof body !== 'object' || body === null || !SECRET_FIELDS.some((field) => field in body)) return response
+  const { tokens, problem } = readTokenAnswer(body, null, Date.now())
+  if (!tokens) return tokenAnswerInvalid(problem)
   await store.write(tokens)
-  const rest = Object.fromEntries(Object.entries(body as object).filter(([key]) => !SECRET_FIELDS.includes(key)))
+  const rest = Object.fromEntries(Object.entries(body).filter(([key]) => !SECRET_FIELDS.includes(key)))
   const headers = new Headers(response.headers)
   headers.delete('Content-Length')
   headers.delete('Content-Encoding')

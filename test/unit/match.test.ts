@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createMatcher, type RequestLike, type RouteKind } from '../../sw/match.js'
+import { createMatcher, routeKey, type RequestLike, type RouteKind } from '../../sw/match.js'
 import { normalizeOptions, type TokenProxyOptions } from '../../sw/options.js'
 
 const ORIGIN = 'https://app.example'
@@ -9,7 +9,7 @@ function matcher(options: Partial<TokenProxyOptions> = {}) {
   const match = createMatcher(normalized, ORIGIN)
   return (url: string, request: Partial<{ mode: RequestMode; headers: HeadersInit }> = {}): boolean => {
     const like: RequestLike = { mode: request.mode ?? 'cors', headers: new Headers(request.headers ?? {}) }
-    return match(new URL(url, ORIGIN), like) === 'api'
+    return match.route(new URL(url, ORIGIN), like) === 'api'
   }
 }
 
@@ -21,7 +21,7 @@ function kindMatcher(options: Partial<TokenProxyOptions> = {}) {
   const match = createMatcher(normalized, ORIGIN)
   return (url: string, request: RequestParts = {}): RouteKind | undefined => {
     const like: RequestLike = { mode: request.mode ?? 'cors', headers: new Headers(request.headers ?? {}) }
-    return match(new URL(url, ORIGIN), like)
+    return match.route(new URL(url, ORIGIN), like)
   }
 }
 
@@ -242,5 +242,45 @@ describe('route kinds without login, logout or trusted origins', () => {
     [`${API}/api/x`, undefined],
   ])('%j → %j', (url, expected) => {
     expect(kind(url)).toBe(expected)
+  })
+})
+
+describe('B13 token endpoints matched the way lenient servers route them', () => {
+  const kind = kindMatcher({ loginUrl: '/api/auth/login', logoutUrl: '/api/auth/logout' })
+
+  it.each([
+    '/api/auth/login/',
+    '/api//auth/login',
+    '/api/auth//login//',
+    '/API/Auth/Login',
+    '/api/auth/%6cogin',
+    '/api/auth/login;jsessionid=1',
+    '/api/auth/login.json',
+    '/api/auth/./login',
+    '/api/x/../auth/login',
+  ])('%s is the login endpoint: vault, never a token', (path) => {
+    expect(kind(path)).toBe('vault')
+  })
+
+  it.each(['/api/auth/refresh/', '/api//auth/refresh', '/API/AUTH/REFRESH'])('%s is the refresh endpoint', (path) => {
+    expect(kind(path)).toBe('vault')
+  })
+
+  it.each(['/api/auth/logout/', '/api//auth/logout'])('%s is the logout endpoint', (path) => {
+    expect(kind(path)).toBe('logout')
+  })
+
+  it.each(['/api/auth/login2', '/api/auth/login/x', '/api/auth', '/api/auth/logins'])('%s is an API path like any other', (path) => {
+    expect(kind(path)).toBe('api')
+  })
+
+  it('keeps origins apart', () => {
+    expect(routeKey(new URL('https://a.example/X/'))).toBe('https://a.example/x')
+    expect(routeKey(new URL('https://a.example:8443/x'))).toBe('https://a.example:8443/x')
+  })
+
+  it('survives a malformed percent-encoding', () => {
+    expect(kind('/api/auth/login%')).toBe('api')
+    expect(kind('/api/auth/login%/')).toBe('api')
   })
 })

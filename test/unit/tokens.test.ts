@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import type { Tokens } from '../../sw/protocol.js'
-import { expiresSoon, jwtExpiry, parseTokenResponse } from '../../sw/tokens.js'
+import { accessTokenProblem, expiresSoon, jwtExpiry, MAX_TOKEN_LENGTH, readTokenAnswer, refreshTokenProblem } from '../../sw/tokens.js'
+
+/** The tokens of an answer, or `undefined` when it gives none. */
+const tokensOf = (body: unknown, previous: Tokens | null, now: number) => readTokenAnswer(body, previous, now).tokens
 
 const NOW = 1_750_000_000_000
 
@@ -19,18 +22,18 @@ describe('parseTokenResponse: access token', () => {
     [{ access_token: 'A' }],
     [{ token: 'A' }],
   ])('reads the access token from %j', (body) => {
-    expect(parseTokenResponse(body, null, NOW)).toStrictEqual({ accessToken: 'A' })
+    expect(tokensOf(body, null, NOW)).toStrictEqual({ accessToken: 'A' })
   })
 
   it('prefers accessToken over access_token over token', () => {
-    expect(parseTokenResponse({ accessToken: 'A', access_token: 'B', token: 'C' }, null, NOW)).toStrictEqual({
+    expect(tokensOf({ accessToken: 'A', access_token: 'B', token: 'C' }, null, NOW)).toStrictEqual({
       accessToken: 'A',
     })
-    expect(parseTokenResponse({ access_token: 'B', token: 'C' }, null, NOW)).toStrictEqual({ accessToken: 'B' })
+    expect(tokensOf({ access_token: 'B', token: 'C' }, null, NOW)).toStrictEqual({ accessToken: 'B' })
   })
 
   it('skips an empty accessToken and uses the next name', () => {
-    expect(parseTokenResponse({ accessToken: '', token: 'C' }, null, NOW)).toStrictEqual({ accessToken: 'C' })
+    expect(tokensOf({ accessToken: '', token: 'C' }, null, NOW)).toStrictEqual({ accessToken: 'C' })
   })
 
   it.each([
@@ -47,7 +50,7 @@ describe('parseTokenResponse: access token', () => {
     ['an object accessToken', { accessToken: { value: 'A' } }],
     ['only a refresh token', { refreshToken: 'R' }],
   ])('returns undefined for %s', (_, body) => {
-    expect(parseTokenResponse(body, { accessToken: 'old', refreshToken: 'R0' }, NOW)).toBeUndefined()
+    expect(tokensOf(body, { accessToken: 'old', refreshToken: 'R0' }, NOW)).toBeUndefined()
   })
 })
 
@@ -57,38 +60,38 @@ describe('parseTokenResponse: refresh token', () => {
   it.each([[{ accessToken: 'A', refreshToken: 'R1' }], [{ accessToken: 'A', refresh_token: 'R1' }]])(
     'reads the rotated refresh token from %j',
     (body) => {
-      expect(parseTokenResponse(body, previous, NOW)).toStrictEqual({ accessToken: 'A', refreshToken: 'R1' })
+      expect(tokensOf(body, previous, NOW)).toStrictEqual({ accessToken: 'A', refreshToken: 'R1' })
     },
   )
 
   it('prefers refreshToken over refresh_token', () => {
-    expect(parseTokenResponse({ accessToken: 'A', refreshToken: 'R1', refresh_token: 'R2' }, null, NOW)).toStrictEqual(
+    expect(tokensOf({ accessToken: 'A', refreshToken: 'R1', refresh_token: 'R2' }, null, NOW)).toStrictEqual(
       { accessToken: 'A', refreshToken: 'R1' },
     )
   })
 
   it('keeps the previous refresh token when the server does not rotate it', () => {
-    expect(parseTokenResponse({ accessToken: 'A' }, previous, NOW)).toStrictEqual({
+    expect(tokensOf({ accessToken: 'A' }, previous, NOW)).toStrictEqual({
       accessToken: 'A',
       refreshToken: 'R0',
     })
   })
 
   it('keeps the previous refresh token when the new one is empty', () => {
-    expect(parseTokenResponse({ accessToken: 'A', refreshToken: '' }, previous, NOW)).toStrictEqual({
+    expect(tokensOf({ accessToken: 'A', refreshToken: '' }, previous, NOW)).toStrictEqual({
       accessToken: 'A',
       refreshToken: 'R0',
     })
   })
 
   it('has no refreshToken key at all when there is none, new or previous', () => {
-    const tokens = parseTokenResponse({ accessToken: 'A' }, { accessToken: 'old' }, NOW)
+    const tokens = tokensOf({ accessToken: 'A' }, { accessToken: 'old' }, NOW)
     expect(tokens).toStrictEqual({ accessToken: 'A' })
     expect(Object.keys(tokens ?? {})).toStrictEqual(['accessToken'])
   })
 
   it('does not carry over the previous expiry', () => {
-    expect(parseTokenResponse({ accessToken: 'A' }, previous, NOW)?.expiresAt).toBeUndefined()
+    expect(tokensOf({ accessToken: 'A' }, previous, NOW)?.expiresAt).toBeUndefined()
   })
 })
 
@@ -102,7 +105,7 @@ describe('parseTokenResponse: expiry (B10)', () => {
     [{ expiresIn: 1.5 }, NOW + 1500],
     [{ expiresIn: 10, expires_in: 20 }, NOW + 10_000],
   ])('%j → now + seconds * 1000', (fields, expected) => {
-    expect(parseTokenResponse({ accessToken: 'A', ...fields }, null, NOW)).toStrictEqual({
+    expect(tokensOf({ accessToken: 'A', ...fields }, null, NOW)).toStrictEqual({
       accessToken: 'A',
       expiresAt: expected,
     })
@@ -110,7 +113,7 @@ describe('parseTokenResponse: expiry (B10)', () => {
 
   it('falls back to the JWT exp claim when no expiresIn is given', () => {
     const token = jwt({ sub: 'u1', exp: 1_700_000_000 })
-    expect(parseTokenResponse({ accessToken: token, refreshToken: 'R' }, null, NOW)).toStrictEqual({
+    expect(tokensOf({ accessToken: token, refreshToken: 'R' }, null, NOW)).toStrictEqual({
       accessToken: token,
       refreshToken: 'R',
       expiresAt: 1_700_000_000_000,
@@ -119,7 +122,7 @@ describe('parseTokenResponse: expiry (B10)', () => {
 
   it('prefers expiresIn over the JWT exp claim', () => {
     const token = jwt({ exp: 1_700_000_000 })
-    expect(parseTokenResponse({ token, expires_in: 5 }, null, NOW)?.expiresAt).toBe(NOW + 5000)
+    expect(tokensOf({ token, expires_in: 5 }, null, NOW)?.expiresAt).toBe(NOW + 5000)
   })
 
   it.each([
@@ -134,14 +137,14 @@ describe('parseTokenResponse: expiry (B10)', () => {
     ['NaN', Number.NaN],
   ])('ignores an expiresIn that is %s and falls back to the JWT', (_, expiresIn) => {
     const token = jwt({ exp: 1_700_000_123 })
-    expect(parseTokenResponse({ accessToken: token, expiresIn }, null, NOW)?.expiresAt).toBe(1_700_000_123_000)
-    expect(parseTokenResponse({ accessToken: 'opaque', expiresIn }, null, NOW)).toStrictEqual({
+    expect(tokensOf({ accessToken: token, expiresIn }, null, NOW)?.expiresAt).toBe(1_700_000_123_000)
+    expect(tokensOf({ accessToken: 'opaque', expiresIn }, null, NOW)).toStrictEqual({
       accessToken: 'opaque',
     })
   })
 
   it('has no expiresAt for an opaque token without expiresIn', () => {
-    const tokens = parseTokenResponse({ accessToken: 'opaque' }, null, NOW)
+    const tokens = tokensOf({ accessToken: 'opaque' }, null, NOW)
     expect(tokens).toStrictEqual({ accessToken: 'opaque' })
     expect('expiresAt' in (tokens ?? {})).toBe(false)
   })
@@ -225,5 +228,39 @@ describe('jwtExpiry against a clock that disagrees with the server', () => {
   })
   it('an iat after exp is ignored', () => {
     expect(jwtExpiry(jwt({ iat: 2_000, exp: 1_300 }), 5_000_000)).toBe(1_300_000)
+  })
+})
+
+describe('B14 token values no header can carry', () => {
+  it.each([
+    ['a line break', 'a\r\nX-Injected: 1'],
+    ['a space', 'a b'],
+    ['a comma', 'a,b'],
+    ['a quote', 'a"b'],
+    ['non-ASCII', 'tökén'],
+    ['= inside', 'a=b'],
+    ['too long', 'x'.repeat(MAX_TOKEN_LENGTH + 1)],
+  ])('an access token with %s is refused', (_, value) => {
+    expect(accessTokenProblem(value)).toEqual(expect.any(String))
+    expect(readTokenAnswer({ accessToken: value, refreshToken: 'R' }, null, NOW)).toStrictEqual({ problem: expect.stringMatching(/^the access token must be /) })
+  })
+
+  it.each(['eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln', 'opaque-token_1.2~3+4/5==', 'x'.repeat(MAX_TOKEN_LENGTH)])('%s is an access token', (value) => {
+    expect(accessTokenProblem(value)).toBeUndefined()
+  })
+
+  it.each(['a\r\nb', 'x'.repeat(MAX_TOKEN_LENGTH + 1), 'tökén'])('a refresh token %j is refused', (value) => {
+    expect(refreshTokenProblem(value)).toEqual(expect.any(String))
+    expect(readTokenAnswer({ accessToken: 'A', refreshToken: value }, null, NOW)).toStrictEqual({ problem: expect.stringMatching(/^the refresh token must be /) })
+  })
+
+  it('a refresh token may hold any printable ASCII, spaces included (RFC 6749 VSCHAR)', () => {
+    expect(refreshTokenProblem('a b"c,d=')).toBeUndefined()
+  })
+})
+
+describe('B17 a login answer starts a new session', () => {
+  it('with no previous session given, nothing carries over: no refresh token, no expiry', () => {
+    expect(readTokenAnswer({ accessToken: 'B' }, null, NOW)).toStrictEqual({ tokens: { accessToken: 'B' } })
   })
 })

@@ -1,0 +1,30 @@
+/** Header set on responses the worker makes itself, so pages can tell them from the server's. */
+export const PROXY_HEADER = 'X-Token-Proxy'
+
+/** A JSON answer of the worker's own, marked with `PROXY_HEADER`. */
+function answer(status: number, mark: string, error: string, reason: string): Response {
+  return new Response(JSON.stringify({ error, reason }), {
+    status,
+    headers: { 'Content-Type': 'application/json', [PROXY_HEADER]: mark },
+  })
+}
+
+/**
+ * What a request gets when its token expired and the refresh endpoint could
+ * not be reached: a 503 the page can tell apart from an auth failure. The
+ * session is kept; the next request tries the refresh again.
+ */
+export const refreshUnavailable = (reason: string): Response =>
+  answer(503, 'refresh-unavailable', 'token_refresh_unavailable', reason)
+
+/**
+ * What a request gets when a redirect led it to a token endpoint: that
+ * answer may hold tokens, and a page gets tokens from no one (B13); nor may a
+ * redirect switch the session.
+ */
+export const tokenEndpointRedirect = (url: string): Response =>
+  answer(502, 'token-endpoint-redirect', 'token_endpoint_redirect', `a redirect led to the token endpoint ${new URL(url).pathname}, whose answer no page gets`)
+
+/** What a login gets when its answer holds token fields the worker cannot use: they never reach the page either. */
+export const tokenAnswerInvalid = (problem: string): Response =>
+  answer(502, 'token-answer-invalid', 'token_answer_invalid', problem)
