@@ -26,8 +26,8 @@ const builds: Record<string, UserConfig> = {
         formats: ['es'],
       },
       rollupOptions: {
-        external: [/^axios/, /^workbox-/, /^idb-keyval/, /^@playwright\/test/],
-        output: { chunkFileNames: 'shared.js' },
+        external: [/^axios/, /^idb-keyval/, /^@playwright\/test/],
+        output: { chunkFileNames: 'chunks/[name].js' },
       },
     },
   },

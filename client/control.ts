@@ -1,23 +1,24 @@
-import { TokenProxyError } from '../sw/errors.js'
-import { PROTOCOL_VERSION, type PageMessage, type Unversioned, type WorkerMessage } from '../sw/protocol.js'
+import { failed, TokenProxyError } from '../common/errors.js'
+import { PROTOCOL_VERSION, type PageMessage, type Unversioned, type WorkerMessage } from '../common/protocol.js'
 
 /**
  * Sends one message to a worker and waits for its `RESULT` on a
  * `MessageChannel` (the answer comes back on the port, as in Workbox's
- * `messageSW`).
+ * `messageSW`). `what` names the caller's action in an error: "Failed to
+ * <what>: …".
  */
-export function ask(worker: ServiceWorker, message: Unversioned<PageMessage>, timeout: number): Promise<void> {
+export function ask(worker: ServiceWorker, message: Unversioned<PageMessage>, timeout: number, what: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const channel = new MessageChannel()
     const timer = setTimeout(() => {
       channel.port1.close()
-      reject(new TokenProxyError(`Failed to reach the token proxy worker: no answer to ${message.type} within ${timeout} ms.`))
+      reject(new TokenProxyError(failed(what, `the worker did not answer ${message.type} within ${timeout} ms`)))
     }, timeout)
     channel.port1.onmessage = ({ data }: MessageEvent<WorkerMessage>) => {
       clearTimeout(timer)
       channel.port1.close()
       if (data?.type === 'RESULT' && data.ok) resolve()
-      else reject(new TokenProxyError(`The token proxy worker refused ${message.type}: ${data?.type === 'RESULT' && !data.ok ? data.error : 'bad answer'}.`))
+      else reject(new TokenProxyError(failed(what, `the worker refused ${message.type}: ${data?.type === 'RESULT' && !data.ok ? data.error : 'bad answer'}`)))
     }
     worker.postMessage({ tokenProxy: PROTOCOL_VERSION, ...message }, [channel.port2])
   })
@@ -30,11 +31,12 @@ export function ask(worker: ServiceWorker, message: Unversioned<PageMessage>, ti
  */
 export async function waitForControl(container: ServiceWorkerContainer, timeout: number): Promise<ServiceWorker> {
   if (container.controller) return container.controller
+  const what = 'register the token proxy'
   let timer: ReturnType<typeof setTimeout> | undefined
   const controlled = new Promise<void>((resolve, reject) => {
     container.addEventListener('controllerchange', () => resolve(), { once: true })
     timer = setTimeout(
-      () => reject(new TokenProxyError(`Failed to register the token proxy: the worker did not take control of the page within ${timeout} ms. Check that its scope covers ${location.pathname}.`)),
+      () => reject(new TokenProxyError(failed(what, `the worker did not take control of the page within ${timeout} ms; check that its scope covers ${location.pathname}`))),
       timeout,
     )
   })
@@ -42,7 +44,7 @@ export async function waitForControl(container: ServiceWorkerContainer, timeout:
   try {
     const registration = await Promise.race([container.ready, controlled])
     if (registration && !container.controller && registration.active) {
-      await ask(registration.active, { type: 'CLAIM' }, timeout)
+      await ask(registration.active, { type: 'CLAIM' }, timeout, what)
     }
     if (!container.controller) await controlled
   } finally {

@@ -1,12 +1,14 @@
 import axios, { type AxiosInstance, type CreateAxiosDefaults } from 'axios'
-import { TokenProxyError, TokenProxyOptionsError } from '../sw/errors.js'
-import { isSameOriginPath, normalizeUrlOptions, optionsToQuery, type TokenProxyOptions } from '../sw/options.js'
-import { checkTokens, isWorkerMessage, type LogoutReason, type RefreshReason, type Tokens } from '../sw/protocol.js'
-import { REQUEST_ID_HEADER } from '../sw/abort.js'
+import { failed, mustBe, TokenProxyError, TokenProxyOptionsError } from '../common/errors.js'
+import { REQUEST_ID_HEADER } from '../common/headers.js'
+import { isSameOriginPath, type TokenProxyOptions } from '../common/options.js'
+import { isWorkerMessage, type LogoutReason, type RefreshReason } from '../common/protocol.js'
+import { normalizeUrlOptions, optionsToQuery } from '../common/query.js'
+import { checkTokens, type Tokens } from '../common/tokens.js'
 import { ask, waitForControl } from './control.js'
 import { loginRedirect } from './redirect.js'
 
-export { TokenProxyError, TokenProxyOptionsError, isTokenProxyError } from '../sw/errors.js'
+export { TokenProxyError, TokenProxyOptionsError, isTokenProxyError } from '../common/errors.js'
 export { safeNext, loginRedirect } from './redirect.js'
 export type { TokenProxyOptions, Tokens, LogoutReason, RefreshReason }
 
@@ -70,16 +72,14 @@ function withAborts(http: AxiosInstance, worker: () => ServiceWorker, timeout: n
     // Unique across tabs, which share one worker.
     const id = crypto.randomUUID()
     config.headers.set(REQUEST_ID_HEADER, id)
-    signal.addEventListener('abort', () => void ask(worker(), { type: 'ABORT', id }, timeout).catch(() => {}), { once: true })
+    signal.addEventListener('abort', () => void ask(worker(), { type: 'ABORT', id }, timeout, 'abort the request').catch(() => {}), { once: true })
     return config
   })
   return http
 }
 
 function invalid(option: string, expected: string, got: unknown): never {
-  throw new TokenProxyOptionsError(
-    `Failed to register the token proxy: \`${option}\` must be ${expected}, got ${typeof got === 'string' ? `'${got}'` : String(got)}.`,
-  )
+  throw new TokenProxyOptionsError(failed('register the token proxy', mustBe(option, expected, got)))
 }
 
 /**
@@ -89,7 +89,7 @@ function invalid(option: string, expected: string, got: unknown): never {
  */
 export async function registerTokenProxy(options: RegisterTokenProxyOptions): Promise<TokenProxy> {
   if (typeof window === 'undefined') {
-    throw new TokenProxyError('Failed to register the token proxy: call it in a browser page, not during server-side rendering or in a worker.')
+    throw new TokenProxyError(failed('register the token proxy', 'call it in a browser page, not during server-side rendering or in a worker'))
   }
   const { workerUrl, worker, scope, loginPath = '/login', onLogout, http, timeout = 10_000 } = options ?? {}
   if (typeof workerUrl !== 'string' || workerUrl === '' || workerUrl.includes('?') && worker) {
@@ -100,11 +100,15 @@ export async function registerTokenProxy(options: RegisterTokenProxyOptions): Pr
   if (onLogout !== undefined && typeof onLogout !== 'function') invalid('onLogout', 'a function', onLogout)
   if (worker) normalizeUrlOptions(worker, location.origin)
   const container = navigator.serviceWorker
-  if (!container) invalid('workerUrl', 'served over https or from localhost (this page has no service workers)', workerUrl)
+  if (!container) {
+    throw new TokenProxyError(
+      failed('register the token proxy', 'this page has no service workers: it needs https (or http on localhost), and a browser window that allows them (Firefox before 138 has none in private windows)'),
+    )
+  }
 
   const url = worker ? `${workerUrl}?${optionsToQuery(worker)}` : workerUrl
   await container.register(url, scope === undefined ? undefined : { scope }).catch((cause: unknown) => {
-    throw new TokenProxyError(`Failed to register the token proxy: ${(cause as Error)?.message ?? cause}`, { cause })
+    throw new TokenProxyError(failed('register the token proxy', String((cause as Error)?.message ?? cause)), { cause })
   })
   let controller = await waitForControl(container, timeout)
   container.addEventListener('controllerchange', () => {
@@ -134,17 +138,17 @@ export async function registerTokenProxy(options: RegisterTokenProxyOptions): Pr
   container.startMessages()
   // Page and worker deployed from different versions: say so once, and carry on
   // (tokens are still injected; the update that follows brings them together).
-  await ask(controller, { type: 'HELLO' }, timeout).catch((error: unknown) => console.warn(error))
+  await ask(controller, { type: 'HELLO' }, timeout, 'register the token proxy').catch((error: unknown) => console.warn(error))
 
   return {
     http: withAborts(axios.create(http), () => controller, timeout),
     async setTokens(tokens) {
       const problem = checkTokens(tokens)
-      if (problem) throw new TokenProxyOptionsError(`Failed to set the tokens: ${problem}.`)
+      if (problem) throw new TokenProxyOptionsError(failed('set the tokens', problem))
       const { accessToken, refreshToken, expiresAt } = tokens
-      await ask(controller, { type: 'SET_TOKENS', tokens: { accessToken, refreshToken, expiresAt } }, timeout)
+      await ask(controller, { type: 'SET_TOKENS', tokens: { accessToken, refreshToken, expiresAt } }, timeout, 'set the tokens')
     },
-    logout: () => ask(controller, { type: 'LOGOUT' }, timeout),
+    logout: () => ask(controller, { type: 'LOGOUT' }, timeout, 'log out'),
     on(type, listener) {
       const set = listeners.get(type) ?? new Set()
       listeners.set(type, set.add(listener as (event: never) => void))

@@ -16,7 +16,7 @@ test.describe('B12 control', () => {
       return { error, ms: performance.now() - started }
     })
     expect(outcome.error).toBe(
-      'TokenProxyError: Failed to register the token proxy: the worker did not take control of the page within 1500 ms. Check that its scope covers /console.',
+      'TokenProxyError: Failed to register the token proxy: the worker did not take control of the page within 1500 ms; check that its scope covers /console.',
     )
     expect(outcome.ms).toBeLessThan(10_000)
   })

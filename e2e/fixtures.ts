@@ -5,8 +5,8 @@ import { test as base, expect, type Page } from '@playwright/test'
 import { proxyOptions } from '../demo/app/config.js'
 import { startDemoServer, type DemoServer } from '../demo/server/app.js'
 import { workerFile } from '../node/worker-file.js'
-import type { TokenProxyOptions } from '../sw/options.js'
-import type { Tokens } from '../sw/protocol.js'
+import type { TokenProxyOptions } from '../common/options.js'
+import type { Tokens } from '../common/tokens.js'
 
 export { expect }
 

@@ -1,4 +1,4 @@
-import { normalizeOptions, type TokenProxyOptions } from '../sw/options.js'
+import { normalizeOptions, type TokenProxyOptions } from '../common/options.js'
 
 /**
  * The standalone worker with its options written into the file, ahead of

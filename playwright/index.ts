@@ -5,7 +5,8 @@
  * Stopping and restarting use the Chrome DevTools Protocol: Chromium only.
  */
 import { test as base, type BrowserContext, type CDPSession, type Page } from '@playwright/test'
-import { PROTOCOL_VERSION, type LogoutReason, type PageMessage, type RefreshReason, type Tokens, type Unversioned } from '../sw/protocol.js'
+import { PROTOCOL_VERSION, type LogoutReason, type PageMessage, type RefreshReason, type Unversioned } from '../common/protocol.js'
+import type { Tokens } from '../common/tokens.js'
 
 export type { Tokens }
 

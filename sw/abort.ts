@@ -1,6 +1,3 @@
-/** The request header `proxy.http` uses to name each request, so that it can abort it later. */
-export const REQUEST_ID_HEADER = 'X-Token-Proxy-Request'
-
 /** How long an abort that arrived before its request is remembered. */
 const EARLY_ABORT_MS = 60_000
 

@@ -1,21 +1,18 @@
-import { registerRoute } from 'workbox-routing'
-import type { HTTPMethod } from 'workbox-routing/utils/constants.js'
+import { failed, TokenProxyError } from '../common/errors.js'
+import { normalizeOptions, type TokenProxyOptions } from '../common/options.js'
+import { checkTokens } from '../common/tokens.js'
 import { createAborts } from './abort.js'
 import { createCoordinator } from './coordinator.js'
-import { TokenProxyError } from './errors.js'
+import { jwtExpiry } from './expiry.js'
 import { createMatcher, type RouteKind } from './match.js'
-import { logout, passLogout } from './logout.js'
-import { broadcast, listenForMessages } from './messages.js'
-import { normalizeOptions, type TokenProxyOptions } from './options.js'
-import { createRequestHandler } from './proxy.js'
 import { requestRefresh } from './refresh.js'
+import { createRequestHandler } from './request.js'
+import { endSession, logout, passLogout } from './session.js'
 import { createTokenStore } from './store.js'
+import { listenToTabs, tellTabs } from './tabs.js'
 import { refuseRedirectedTokenAnswer, vault } from './vault.js'
 
 declare const self: ServiceWorkerGlobalScope
-
-/** Workbox routes one method at a time: these through it, any other method by a listener of our own. */
-const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
 
 /** Name of the Web Lock held while refreshing, shared by every worker version of the origin. */
 export const REFRESH_LOCK = 'sw-token-proxy:refresh'
@@ -25,14 +22,14 @@ let installed = false
 /**
  * Installs the token proxy into the worker it runs in. Call it once, during
  * the worker script's first evaluation (the browser only dispatches events to
- * listeners added then). Throws a `TokenProxyOptionsError` for invalid
- * options, before touching anything.
+ * listeners added then), before any fetch listener of the app's own. Throws a
+ * `TokenProxyOptionsError` for invalid options, before touching anything.
  */
 export function installTokenProxy(options: TokenProxyOptions): void {
   const origin = self.location.origin
   const normalized = normalizeOptions(options, origin)
   if (installed) {
-    throw new TokenProxyError('Failed to install the token proxy: `installTokenProxy` was already called in this worker.')
+    throw new TokenProxyError(failed('install the token proxy', '`installTokenProxy` was already called in this worker'))
   }
   installed = true
 
@@ -41,37 +38,49 @@ export function installTokenProxy(options: TokenProxyOptions): void {
   const coordinator = createCoordinator({
     store,
     refreshTokenRequired: !cookie,
-    refresh: (tokens) => requestRefresh(normalized, tokens),
+    refresh: (tokens, previous) => requestRefresh(normalized, tokens, previous),
     lock: (task) => (self.navigator.locks ? self.navigator.locks.request(REFRESH_LOCK, task) : task()),
-    onRefreshed: (reason) => broadcast({ type: 'REFRESHED', reason }),
-    onRejected: () => broadcast({ type: 'LOGOUT', reason: 'refresh-rejected' }),
+    onRefreshed: (reason) => tellTabs({ type: 'REFRESHED', reason }),
+    endSession: () => endSession(store, 'refresh-rejected'),
   })
   const matcher = createMatcher(normalized, origin)
-  const kindOf = matcher.route
   const aborts = createAborts()
-  const api = createRequestHandler(coordinator, normalized, aborts, matcher)
-  const send = async (request: Request) => refuseRedirectedTokenAnswer(await api({ request }), matcher)
-  const handlers: Record<RouteKind, (request: Request) => Promise<Response>> = {
-    api: send,
+  const proxy = createRequestHandler(coordinator, normalized, aborts, matcher)
+  const handleApi = async (request: Request) => refuseRedirectedTokenAnswer(await proxy(request), matcher)
+  const routes: Record<RouteKind, (request: Request) => Promise<Response>> = {
+    api: handleApi,
     vault: (request) => vault(request, store, matcher),
-    logout: (request) => passLogout(request, store, send),
+    logout: (request) => passLogout(request, store, handleApi),
   }
-  for (const method of METHODS) {
-    registerRoute(
-      ({ url, request }) => {
-        const kind = kindOf(url, request)
-        // Workbox hands a returned object to the handler as `params`.
-        return kind && { kind }
-      },
-      ({ request, params }) => handlers[(params as { kind: RouteKind }).kind](request),
-      method as HTTPMethod,
-    )
-  }
-  // Workbox routes by method; any other method (QUERY, PROPFIND…) is matched here.
+
+  // One listener, one decision, any HTTP method. A request it answers goes
+  // to no fetch listener added after it (an app's own Workbox router, say);
+  // every other request passes on untouched (B2).
   self.addEventListener('fetch', (event) => {
-    if (METHODS.includes(event.request.method)) return
-    const kind = kindOf(new URL(event.request.url), event.request)
-    if (kind) event.respondWith(handlers[kind](event.request))
+    const route = matcher.route(new URL(event.request.url), event.request)
+    if (!route) return
+    event.respondWith(routes[route](event.request))
+    event.stopImmediatePropagation()
   })
-  listenForMessages(store, () => logout(normalized, store, send), aborts)
+
+  listenToTabs({
+    HELLO: () => {},
+    async SET_TOKENS({ tokens }) {
+      const problem = checkTokens(tokens)
+      if (problem) throw new Error(problem)
+      // A new session (B17): only what the page gave, nothing of the last one.
+      const { accessToken, refreshToken, expiresAt = jwtExpiry(accessToken, Date.now()) } = tokens
+      await store.write({ accessToken, refreshToken, expiresAt })
+    },
+    LOGOUT: () => logout(normalized, store, handleApi),
+    CLAIM: () => self.clients.claim(),
+    ABORT: ({ id }) => {
+      if (typeof id === 'string') aborts.abort(id)
+    },
+    async EXPIRE() {
+      const tokens = await store.read()
+      if (!tokens) throw new Error('there are no tokens to expire')
+      await store.write({ ...tokens, expiresAt: Date.now() })
+    },
+  })
 }

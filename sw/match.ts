@@ -1,4 +1,4 @@
-import type { NormalizedOptions } from './options.js'
+import type { NormalizedOptions } from '../common/options.js'
 
 /** What the matcher needs of a request: a `Request`, or a plain stand-in in unit tests. */
 export interface RequestLike {

@@ -1,5 +1,5 @@
-import type { NormalizedOptions, RefreshProtocol } from './options.js'
-import type { Tokens } from './protocol.js'
+import type { NormalizedOptions, RefreshProtocol } from '../common/options.js'
+import type { Tokens } from '../common/tokens.js'
 import { readTokenAnswer } from './tokens.js'
 
 /**
@@ -7,7 +7,7 @@ import { readTokenAnswer } from './tokens.js'
  * session; `unavailable` keeps the tokens so that a later request tries again.
  */
 export type RefreshResult =
-  | { kind: 'ok'; tokens: Tokens }
+  | { kind: 'refreshed'; tokens: Tokens }
   | { kind: 'rejected' }
   | { kind: 'unavailable'; reason: string }
 
@@ -49,7 +49,7 @@ export async function classifyRefreshResponse(
     return { kind: 'unavailable', reason: `token_type ${String(body.token_type)} is not Bearer` }
   }
   const { tokens, problem } = readTokenAnswer(body, previous, now)
-  return tokens ? { kind: 'ok', tokens } : { kind: 'unavailable', reason: problem }
+  return tokens ? { kind: 'refreshed', tokens } : { kind: 'unavailable', reason: problem }
 }
 
 /**
@@ -72,8 +72,11 @@ export function refreshInit({ refreshProtocol, clientId, scope }: NormalizedOpti
   return { headers: { Accept: 'application/json' }, body: form, credentials: 'omit' }
 }
 
-/** Calls the refresh endpoint once. Never throws. */
-export async function requestRefresh(options: NormalizedOptions, tokens: Tokens): Promise<RefreshResult> {
+/**
+ * Calls the refresh endpoint once with `tokens`; `previous` is what the
+ * answer continues (see `readTokenAnswer`). Never throws.
+ */
+export async function requestRefresh(options: NormalizedOptions, tokens: Tokens, previous: Tokens = tokens): Promise<RefreshResult> {
   try {
     const response = await fetch(options.refreshUrl, {
       ...refreshInit(options, tokens),
@@ -82,7 +85,7 @@ export async function requestRefresh(options: NormalizedOptions, tokens: Tokens)
       redirect: 'manual',
       signal: AbortSignal.timeout(options.refreshTimeout),
     })
-    return await classifyRefreshResponse(response, tokens, Date.now(), options.refreshProtocol)
+    return await classifyRefreshResponse(response, previous, Date.now(), options.refreshProtocol)
   } catch (error) {
     const timedOut = error instanceof DOMException && error.name === 'TimeoutError'
     return { kind: 'unavailable', reason: timedOut ? 'timeout' : 'network error' }

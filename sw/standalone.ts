@@ -6,9 +6,10 @@
  * which may name same-origin endpoints only. Its lifecycle takes over pages
  * at once.
  */
-import { TokenProxyOptionsError } from './errors.js'
+import { failed, TokenProxyOptionsError } from '../common/errors.js'
+import type { TokenProxyOptions } from '../common/options.js'
+import { normalizeUrlOptions, optionsFromQuery } from '../common/query.js'
 import { installTokenProxy } from './install.js'
-import { normalizeUrlOptions, optionsFromQuery, type TokenProxyOptions } from './options.js'
 
 declare const self: ServiceWorkerGlobalScope & { swTokenProxyOptions?: TokenProxyOptions }
 
@@ -18,7 +19,7 @@ try {
     // A URL of someone else's making must not change what the file says.
     if (self.location.search) {
       throw new TokenProxyOptionsError(
-        `Failed to configure the token proxy: this worker file carries its own options, so its URL takes none; got '${self.location.search}'.`,
+        failed('configure the token proxy', `this worker file carries its own options, so its URL takes none; got '${self.location.search}'`),
       )
     }
     installTokenProxy(written)

@@ -1,6 +1,18 @@
 import { createStore, del, get, set } from 'idb-keyval'
-import type { TokenStore } from './coordinator.js'
-import type { Tokens } from './protocol.js'
+import type { Tokens } from '../common/tokens.js'
+
+/** Where the tokens live, as the rest of the worker sees it. */
+export interface TokenStore {
+  /** The current tokens: memory first, storage on the first read after a restart. */
+  read(): Promise<Tokens | null>
+  /** The tokens as storage holds them now, bypassing memory. */
+  reload(): Promise<Tokens | null>
+  /** Resolves once the tokens are durable. */
+  write(tokens: Tokens): Promise<void>
+  clear(): Promise<void>
+  /** Grows on every write and clear, here or by another worker, so a refresh can tell that the tokens changed under it. */
+  readonly generation: number
+}
 
 /** The IndexedDB database and object store the worker keeps tokens in. */
 export const DB_NAME = 'sw-token-proxy'
@@ -70,7 +82,7 @@ export function createTokenStore({ keepRefreshToken = true } = {}): TokenStore {
     },
     async write(given) {
       generation++
-      // The receipt time lets the worker tell how long the token lives (see `expiresSoon`).
+      // The receipt time lets the worker tell how long the token lives (see expiry.ts).
       const tokens = { ...given, obtainedAt: given.obtainedAt ?? Date.now() }
       // With the cookie protocol the refresh credential lives in an HttpOnly cookie, never here.
       if (!keepRefreshToken) delete tokens.refreshToken

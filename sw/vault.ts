@@ -1,6 +1,6 @@
-import { tokenAnswerInvalid, tokenEndpointRedirect } from './answers.js'
-import type { TokenStore } from './coordinator.js'
 import type { Matcher } from './match.js'
+import { tokenAnswerInvalid, tokenEndpointRedirect } from './responses.js'
+import type { TokenStore } from './store.js'
 import { readTokenAnswer } from './tokens.js'
 
 /** Fields of a token endpoint's answer that never reach the page. */

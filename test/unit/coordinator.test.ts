@@ -1,7 +1,8 @@
 import fc from 'fast-check'
 import { describe, expect, it, vi } from 'vitest'
-import { type CoordinatorDeps, createCoordinator, type Recovery, type TokenStore } from '../../sw/coordinator.js'
-import type { Tokens } from '../../sw/protocol.js'
+import { type CoordinatorDeps, createCoordinator, type Recovery } from '../../sw/coordinator.js'
+import { FakeStore } from './fake-store.js'
+import type { Tokens } from '../../common/tokens.js'
 import type { RefreshResult } from '../../sw/refresh.js'
 
 interface Deferred<T> {
@@ -25,58 +26,6 @@ function settle(ms = 0): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
-/**
- * In-memory TokenStore. `memory` is what `read` returns, `storage` what
- * `reload` returns (another worker version may write storage behind our back).
- */
-class FakeStore implements TokenStore {
-  generation = 0
-  memory: Tokens | null
-  storage: Tokens | null
-  writes: Tokens[] = []
-  clears = 0
-
-  constructor(
-    initial: Tokens | null,
-    private readonly events: string[],
-    private readonly writeDelay = 0,
-  ) {
-    this.memory = initial
-    this.storage = initial
-  }
-
-  async read(): Promise<Tokens | null> {
-    await Promise.resolve()
-    return this.memory
-  }
-
-  async reload(): Promise<Tokens | null> {
-    await Promise.resolve()
-    this.memory = this.storage
-    return this.storage
-  }
-
-  async write(tokens: Tokens): Promise<void> {
-    // Like the real store: memory at once, storage once durable.
-    this.generation++
-    this.memory = tokens
-    this.events.push(`write:start ${tokens.accessToken}`)
-    await settle(this.writeDelay)
-    this.storage = tokens
-    this.writes.push(tokens)
-    this.events.push(`write:done ${tokens.accessToken}`)
-  }
-
-  async clear(): Promise<void> {
-    this.generation++
-    this.memory = null
-    this.storage = null
-    this.clears++
-    this.events.push('clear')
-    await Promise.resolve()
-  }
-}
-
 const T1: Tokens = { accessToken: 'a1', refreshToken: 'r1', expiresAt: 1000 }
 const T2: Tokens = { accessToken: 'a2', refreshToken: 'r2', expiresAt: 2000 }
 const PAGE: Tokens = { accessToken: 'page', refreshToken: 'page-r' }
@@ -88,7 +37,7 @@ function setup(
   extra: Pick<CoordinatorDeps, 'refreshTokenRequired'> = {},
 ) {
   const events: string[] = []
-  const store = new FakeStore(initial, events, writeDelay)
+  const store = new FakeStore(initial, { log: events, pause: (label) => (label.startsWith('set') && writeDelay ? settle(writeDelay) : Promise.resolve()) })
   const calls: Array<{ tokens: Tokens; result: Deferred<RefreshResult> }> = []
   const refresh = vi.fn((tokens: Tokens): Promise<RefreshResult> => {
     const result = deferred<RefreshResult>()
@@ -114,11 +63,13 @@ function setup(
     await onRefreshedGate
     await settle()
   })
-  const onRejected = vi.fn(async () => {
-    events.push('onRejected')
+  // As the worker's endSession does: the tokens go, then the tabs hear LOGOUT.
+  const endSession = vi.fn(async () => {
+    await store.clear()
+    events.push('endSession')
     await settle()
   })
-  const coordinator = createCoordinator({ store, refresh, lock, onRefreshed, onRejected, ...extra })
+  const coordinator = createCoordinator({ store, refresh, lock, onRefreshed, endSession, ...extra })
   /** The nth refresh call; fails the test if it was not made. */
   const call = (n: number) => {
     const c = calls[n]
@@ -140,7 +91,7 @@ function setup(
     lockCalls: () => lockCalls,
     isHeld: () => held,
     onRefreshed,
-    onRejected,
+    endSession,
     coordinator,
     recover,
   }
@@ -153,15 +104,15 @@ describe('B3 one refresh', () => {
     await settle()
     expect(t.refresh).toHaveBeenCalledTimes(1)
     expect(t.call(0).tokens).toStrictEqual(T1)
-    t.call(0).result.resolve({ kind: 'ok', tokens: T2 })
+    t.call(0).result.resolve({ kind: 'refreshed', tokens: T2 })
     const results = await Promise.all(waiting)
-    expect(results).toStrictEqual(Array.from({ length: 5 }, () => ({ kind: 'retry', tokens: T2 })))
+    expect(results).toStrictEqual(Array.from({ length: 5 }, () => ({ kind: 'replay', tokens: T2 })))
     expect(t.refresh).toHaveBeenCalledTimes(1)
     expect(t.lockCalls()).toBe(1)
     expect(t.store.writes).toStrictEqual([T2])
     expect(t.store.memory).toStrictEqual(T2)
     expect(t.onRefreshed).toHaveBeenCalledTimes(1)
-    expect(t.onRejected).not.toHaveBeenCalled()
+    expect(t.endSession).not.toHaveBeenCalled()
   })
 
   it('requests that get their 401 while the refresh runs join it', async () => {
@@ -172,11 +123,11 @@ describe('B3 one refresh', () => {
     const late = [t.recover('a1'), t.recover('a1')]
     await settle()
     expect(t.refresh).toHaveBeenCalledTimes(1)
-    t.call(0).result.resolve({ kind: 'ok', tokens: T2 })
+    t.call(0).result.resolve({ kind: 'refreshed', tokens: T2 })
     expect(await Promise.all([first, ...late])).toStrictEqual([
-      { kind: 'retry', tokens: T2 },
-      { kind: 'retry', tokens: T2 },
-      { kind: 'retry', tokens: T2 },
+      { kind: 'replay', tokens: T2 },
+      { kind: 'replay', tokens: T2 },
+      { kind: 'replay', tokens: T2 },
     ])
     expect(t.refresh).toHaveBeenCalledTimes(1)
   })
@@ -185,15 +136,15 @@ describe('B3 one refresh', () => {
     const t = setup()
     const first = t.recover('a1')
     await settle()
-    t.call(0).result.resolve({ kind: 'ok', tokens: T2 })
+    t.call(0).result.resolve({ kind: 'refreshed', tokens: T2 })
     await first
     const second = t.recover('a2')
     await settle()
     expect(t.refresh).toHaveBeenCalledTimes(2)
     expect(t.call(1).tokens).toStrictEqual(T2)
     const T3: Tokens = { accessToken: 'a3', refreshToken: 'r3' }
-    t.call(1).result.resolve({ kind: 'ok', tokens: T3 })
-    expect(await second).toStrictEqual({ kind: 'retry', tokens: T3 })
+    t.call(1).result.resolve({ kind: 'refreshed', tokens: T3 })
+    expect(await second).toStrictEqual({ kind: 'replay', tokens: T3 })
     expect(t.lockCalls()).toBe(2)
   })
 
@@ -203,7 +154,7 @@ describe('B3 one refresh', () => {
     await settle()
     expect(t.isHeld()).toBe(true)
     expect(t.lockCalls()).toBe(1)
-    t.call(0).result.resolve({ kind: 'ok', tokens: T2 })
+    t.call(0).result.resolve({ kind: 'refreshed', tokens: T2 })
     await Promise.all(waiting)
     expect(t.isHeld()).toBe(false)
     expect(t.events.indexOf('lock:acquire')).toBeLessThan(t.events.indexOf('refresh a1'))
@@ -215,7 +166,7 @@ describe('B3 one refresh', () => {
 describe('B4 stale 401', () => {
   it('a recover() with an older token than the stored one retries with the stored tokens, no refresh', async () => {
     const t = setup(T2)
-    expect(await t.coordinator.recover('a1')).toStrictEqual({ kind: 'retry', tokens: T2 })
+    expect(await t.coordinator.recover('a1')).toStrictEqual({ kind: 'replay', tokens: T2 })
     expect(t.refresh).not.toHaveBeenCalled()
     expect(t.lockCalls()).toBe(0)
   })
@@ -223,7 +174,7 @@ describe('B4 stale 401', () => {
   it('another worker version refreshed already (storage is newer than memory): retry with storage, no refresh', async () => {
     const t = setup(T1)
     t.store.storage = T2
-    expect(await t.coordinator.recover('a1')).toStrictEqual({ kind: 'retry', tokens: T2 })
+    expect(await t.coordinator.recover('a1')).toStrictEqual({ kind: 'replay', tokens: T2 })
     expect(t.refresh).not.toHaveBeenCalled()
     expect(t.lockCalls()).toBe(1)
     expect(t.store.writes).toStrictEqual([])
@@ -252,7 +203,7 @@ describe('current()', () => {
     })
     await settle()
     expect(done).toBe(false)
-    t.call(0).result.resolve({ kind: 'ok', tokens: T2 })
+    t.call(0).result.resolve({ kind: 'refreshed', tokens: T2 })
     expect(await current).toStrictEqual(T2)
     await recovering
   })
@@ -273,7 +224,7 @@ describe('B9 durable before release', () => {
     const t = setup(T1, 15)
     const waiting = [t.recover('a1', 'x'), t.recover('a1', 'y'), t.recover('a1', 'z')]
     await settle()
-    t.call(0).result.resolve({ kind: 'ok', tokens: T2 })
+    t.call(0).result.resolve({ kind: 'refreshed', tokens: T2 })
     await Promise.all(waiting)
     expect(t.events).toStrictEqual([
       'lock:acquire',
@@ -290,7 +241,7 @@ describe('B9 durable before release', () => {
 })
 
 describe('B7 refresh rejected', () => {
-  it('clears the store, calls onRejected once and gives every waiter rejected', async () => {
+  it('clears the store, calls endSession once and gives every waiter rejected', async () => {
     const t = setup()
     const waiting = Array.from({ length: 4 }, () => t.recover('a1'))
     await settle()
@@ -299,11 +250,11 @@ describe('B7 refresh rejected', () => {
     expect(t.store.memory).toBeNull()
     expect(t.store.storage).toBeNull()
     expect(t.store.clears).toBe(1)
-    expect(t.onRejected).toHaveBeenCalledTimes(1)
+    expect(t.endSession).toHaveBeenCalledTimes(1)
     expect(t.onRefreshed).not.toHaveBeenCalled()
     expect(t.store.writes).toStrictEqual([])
-    expect(t.events.indexOf('clear')).toBeLessThan(t.events.indexOf('onRejected'))
-    expect(t.events.indexOf('onRejected')).toBeLessThan(t.events.findIndex((e) => e.startsWith('recover:resolved')))
+    expect(t.events.indexOf('clear')).toBeLessThan(t.events.indexOf('endSession'))
+    expect(t.events.indexOf('endSession')).toBeLessThan(t.events.findIndex((e) => e.startsWith('recover:resolved')))
   })
 
   it('after the session ended, a later 401 finds no tokens and does not refresh', async () => {
@@ -312,9 +263,9 @@ describe('B7 refresh rejected', () => {
     await settle()
     t.call(0).result.resolve({ kind: 'rejected' })
     await first
-    expect(await t.coordinator.recover('a1')).toStrictEqual({ kind: 'none' })
+    expect(await t.coordinator.recover('a1')).toStrictEqual({ kind: 'signed-out' })
     expect(t.refresh).toHaveBeenCalledTimes(1)
-    expect(t.onRejected).toHaveBeenCalledTimes(1)
+    expect(t.endSession).toHaveBeenCalledTimes(1)
   })
 
   it('no refresh token: rejected without calling refresh', async () => {
@@ -323,15 +274,15 @@ describe('B7 refresh rejected', () => {
     expect(results).toStrictEqual([{ kind: 'rejected' }, { kind: 'rejected' }])
     expect(t.refresh).not.toHaveBeenCalled()
     expect(t.store.memory).toBeNull()
-    expect(t.onRejected).toHaveBeenCalledTimes(1)
+    expect(t.endSession).toHaveBeenCalledTimes(1)
   })
 
   it('no tokens at all: none, without taking the lock', async () => {
     const t = setup(null)
-    expect(await t.coordinator.recover('a1')).toStrictEqual({ kind: 'none' })
+    expect(await t.coordinator.recover('a1')).toStrictEqual({ kind: 'signed-out' })
     expect(t.refresh).not.toHaveBeenCalled()
     expect(t.lockCalls()).toBe(0)
-    expect(t.onRejected).not.toHaveBeenCalled()
+    expect(t.endSession).not.toHaveBeenCalled()
   })
 })
 
@@ -348,15 +299,15 @@ describe('B8 refresh unavailable', () => {
     expect(t.store.storage).toStrictEqual(T1)
     expect(t.store.writes).toStrictEqual([])
     expect(t.store.clears).toBe(0)
-    expect(t.onRejected).not.toHaveBeenCalled()
+    expect(t.endSession).not.toHaveBeenCalled()
     expect(t.onRefreshed).not.toHaveBeenCalled()
 
     const again = t.recover('a1')
     await settle()
     expect(t.refresh).toHaveBeenCalledTimes(2)
     expect(t.lockCalls()).toBe(2)
-    t.call(1).result.resolve({ kind: 'ok', tokens: T2 })
-    expect(await again).toStrictEqual({ kind: 'retry', tokens: T2 })
+    t.call(1).result.resolve({ kind: 'refreshed', tokens: T2 })
+    expect(await again).toStrictEqual({ kind: 'replay', tokens: T2 })
   })
 
   it('a refresh that rejects is unavailable, and the next 401 tries again', async () => {
@@ -369,7 +320,7 @@ describe('B8 refresh unavailable', () => {
       { kind: 'unavailable', reason: 'Error: boom' },
     ])
     expect(t.store.memory).toStrictEqual(T1)
-    expect(t.onRejected).not.toHaveBeenCalled()
+    expect(t.endSession).not.toHaveBeenCalled()
     const again = t.recover('a1')
     await settle()
     expect(t.refresh).toHaveBeenCalledTimes(2)
@@ -379,7 +330,7 @@ describe('B8 refresh unavailable', () => {
 
   it('a refresh that throws synchronously is unavailable and does not leave a refresh stuck in flight', async () => {
     const events: string[] = []
-    const store = new FakeStore(T1, events)
+    const store = new FakeStore(T1, { log: events })
     let n = 0
     const coordinator = createCoordinator({
       store,
@@ -389,7 +340,7 @@ describe('B8 refresh unavailable', () => {
       },
       lock: (task) => task(),
       onRefreshed: () => {},
-      onRejected: () => {},
+      endSession: () => {},
     })
     expect(await coordinator.recover('a1')).toStrictEqual({ kind: 'unavailable', reason: 'TypeError: sync' })
     expect(await coordinator.recover('a1')).toStrictEqual({ kind: 'unavailable', reason: 'TypeError: sync' })
@@ -399,13 +350,13 @@ describe('B8 refresh unavailable', () => {
 
   it('a failing lock is unavailable', async () => {
     const events: string[] = []
-    const store = new FakeStore(T1, events)
+    const store = new FakeStore(T1, { log: events })
     const coordinator = createCoordinator({
       store,
-      refresh: () => Promise.resolve({ kind: 'ok', tokens: T2 }),
+      refresh: () => Promise.resolve({ kind: 'refreshed', tokens: T2 }),
       lock: () => Promise.reject(new Error('locks unavailable')),
       onRefreshed: () => {},
-      onRejected: () => {},
+      endSession: () => {},
     })
     expect(await coordinator.recover('a1')).toStrictEqual({ kind: 'unavailable', reason: 'Error: locks unavailable' })
     expect(store.memory).toStrictEqual(T1)
@@ -414,7 +365,7 @@ describe('B8 refresh unavailable', () => {
 
 describe('the page changes the tokens during a refresh', () => {
   it.each<[string, RefreshResult]>([
-    ['ok', { kind: 'ok', tokens: T2 }],
+    ['ok', { kind: 'refreshed', tokens: T2 }],
     ['rejected', { kind: 'rejected' }],
     ['unavailable', { kind: 'unavailable', reason: 'status 500' }],
   ])('page tokens win over a refresh that ends %s; the refresh result is not written', async (_, result) => {
@@ -424,14 +375,14 @@ describe('the page changes the tokens during a refresh', () => {
     await t.store.write(PAGE)
     t.call(0).result.resolve(result)
     expect(await Promise.all(waiting)).toStrictEqual([
-      { kind: 'retry', tokens: PAGE },
-      { kind: 'retry', tokens: PAGE },
-      { kind: 'retry', tokens: PAGE },
+      { kind: 'replay', tokens: PAGE },
+      { kind: 'replay', tokens: PAGE },
+      { kind: 'replay', tokens: PAGE },
     ])
     expect(t.store.writes).toStrictEqual([PAGE])
     expect(t.store.memory).toStrictEqual(PAGE)
     expect(t.store.clears).toBe(0)
-    expect(t.onRejected).not.toHaveBeenCalled()
+    expect(t.endSession).not.toHaveBeenCalled()
     expect(t.onRefreshed).not.toHaveBeenCalled()
   })
 
@@ -443,7 +394,7 @@ describe('the page changes the tokens during a refresh', () => {
     const t = setup(T1, 0, gate.promise)
     const first = t.recover('a1', 'first')
     await settle()
-    t.call(0).result.resolve({ kind: 'ok', tokens: T2 })
+    t.call(0).result.resolve({ kind: 'refreshed', tokens: T2 })
     for (let i = 0; i < 20 && t.events.at(-1) !== 'onRefreshed'; i++) await settle()
     expect(t.events.slice(-2)).toStrictEqual(['write:done a2', 'onRefreshed'])
     await t.store.write(PAGE)
@@ -451,8 +402,8 @@ describe('the page changes the tokens during a refresh', () => {
     // Stored now: PAGE. a1 is older than that, so B4 says: replay with PAGE, no refresh.
     const late = t.recover('a1', 'late')
     gate.resolve()
-    expect(await first).toStrictEqual({ kind: 'retry', tokens: PAGE })
-    expect(await late).toStrictEqual({ kind: 'retry', tokens: PAGE })
+    expect(await first).toStrictEqual({ kind: 'replay', tokens: PAGE })
+    expect(await late).toStrictEqual({ kind: 'replay', tokens: PAGE })
     expect(t.refresh).toHaveBeenCalledTimes(1)
   })
 
@@ -461,11 +412,11 @@ describe('the page changes the tokens during a refresh', () => {
     const waiting = [t.recover('a1'), t.recover('a1')]
     await settle()
     await t.store.clear()
-    t.call(0).result.resolve({ kind: 'ok', tokens: T2 })
-    expect(await Promise.all(waiting)).toStrictEqual([{ kind: 'none' }, { kind: 'none' }])
+    t.call(0).result.resolve({ kind: 'refreshed', tokens: T2 })
+    expect(await Promise.all(waiting)).toStrictEqual([{ kind: 'signed-out' }, { kind: 'signed-out' }])
     expect(t.store.writes).toStrictEqual([])
     expect(t.store.memory).toBeNull()
-    expect(t.onRejected).not.toHaveBeenCalled()
+    expect(t.endSession).not.toHaveBeenCalled()
   })
 })
 
@@ -483,40 +434,6 @@ function version(tokens: Tokens): number {
   return Number(tokens.accessToken.slice(1))
 }
 
-/** A store whose every await is a point the fast-check scheduler may reorder. */
-class ScheduledStore implements TokenStore {
-  generation = 0
-  tokens: Tokens | null = tok(10)
-  /** Every version the store ever held, in order. */
-  history: Array<number | null> = [10]
-
-  constructor(private readonly s: fc.Scheduler) {}
-
-  async read(): Promise<Tokens | null> {
-    await this.s.schedule(Promise.resolve(), 'store.read')
-    return this.tokens
-  }
-
-  async reload(): Promise<Tokens | null> {
-    await this.s.schedule(Promise.resolve(), 'store.reload')
-    return this.tokens
-  }
-
-  async write(tokens: Tokens): Promise<void> {
-    this.generation++
-    this.tokens = tokens
-    this.history.push(version(tokens))
-    await this.s.schedule(Promise.resolve(), `store.write ${tokens.accessToken}`)
-  }
-
-  async clear(): Promise<void> {
-    this.generation++
-    this.tokens = null
-    this.history.push(null)
-    await this.s.schedule(Promise.resolve(), 'store.clear')
-  }
-}
-
 describe('property: concurrent recover() under any interleaving', () => {
   it('one refresh in flight at most, every call settles once, no retry with a token older than the one stored at call time', async () => {
     await fc.assert(
@@ -531,7 +448,7 @@ describe('property: concurrent recover() under any interleaving', () => {
           maxLength: 6,
         }),
         async (s, calls, outcomes) => {
-          const store = new ScheduledStore(s)
+          const store = new FakeStore(tok(10), { pause: (label) => s.schedule(Promise.resolve(), `store ${label}`) })
           const problems: string[] = []
           let active = 0
           let maxActive = 0
@@ -545,8 +462,8 @@ describe('property: concurrent recover() under any interleaving', () => {
               maxActive = Math.max(maxActive, active)
               const outcome = outcomes[refreshCount % outcomes.length] ?? 'ok'
               refreshCount++
-              if (store.tokens?.accessToken !== tokens.accessToken) {
-                problems.push(`refresh with ${tokens.accessToken} while the store held ${store.tokens?.accessToken}`)
+              if (store.memory?.accessToken !== tokens.accessToken) {
+                problems.push(`refresh with ${tokens.accessToken} while the store held ${store.memory?.accessToken}`)
               }
               try {
                 await s.schedule(Promise.resolve(), `refresh ${tokens.accessToken} → ${outcome}`)
@@ -555,7 +472,7 @@ describe('property: concurrent recover() under any interleaving', () => {
               }
               switch (outcome) {
                 case 'ok':
-                  return { kind: 'ok', tokens: tok(version(tokens) + 1) }
+                  return { kind: 'refreshed', tokens: tok(version(tokens) + 1) }
                 case 'rejected':
                   return { kind: 'rejected' }
                 case 'unavailable':
@@ -571,16 +488,17 @@ describe('property: concurrent recover() under any interleaving', () => {
             async onRefreshed() {
               await s.schedule(Promise.resolve(), 'onRefreshed')
             },
-            async onRejected() {
+            async endSession() {
               rejectedCount++
-              await s.schedule(Promise.resolve(), 'onRejected')
+              await store.clear()
+              await s.schedule(Promise.resolve(), 'endSession')
             },
           })
 
           const settled = calls.map(() => 0)
           const launched = calls.map((call, i) =>
             s.schedule(Promise.resolve(), `launch #${i}`).then(async () => {
-              const stored = store.tokens
+              const stored = store.memory
               const storedVersion = stored ? version(stored) : null
               const sent = stored
                 ? call.stale
@@ -598,7 +516,7 @@ describe('property: concurrent recover() under any interleaving', () => {
               } finally {
                 settled[i] = (settled[i] ?? 0) + 1
               }
-              if (result.kind === 'retry') {
+              if (result.kind === 'replay') {
                 if (storedVersion !== null && version(result.tokens) < storedVersion) {
                   problems.push(`#${i} retried with ${result.tokens.accessToken}, older than stored a${storedVersion}`)
                 }
@@ -615,7 +533,7 @@ describe('property: concurrent recover() under any interleaving', () => {
           expect(s.count()).toBe(0)
           expect(rejectedCount).toBeLessThanOrEqual(1)
           // The store never goes back to an older version, except by being cleared.
-          const versions = store.history.filter((v): v is number => v !== null)
+          const versions = store.history.filter((v): v is string => v !== null).map((token) => Number(token.slice(1)))
           expect(versions).toStrictEqual([...versions].sort((a, b) => a - b))
           // At most one refresh per call that could trigger one.
           expect(refreshCount).toBeLessThanOrEqual(calls.length)
@@ -636,12 +554,12 @@ describe('a 401 for tokens the page set while another refresh ran', () => {
     const fresh = t.recover('page', 'fresh')
     await settle()
     expect(t.refresh).toHaveBeenCalledTimes(1)
-    t.call(0).result.resolve({ kind: 'ok', tokens: T2 })
-    expect(await old).toStrictEqual({ kind: 'retry', tokens: PAGE })
+    t.call(0).result.resolve({ kind: 'refreshed', tokens: T2 })
+    expect(await old).toStrictEqual({ kind: 'replay', tokens: PAGE })
     for (let i = 0; i < 20 && t.calls.length < 2; i++) await settle()
     expect(t.call(1).tokens).toStrictEqual(PAGE)
-    t.call(1).result.resolve({ kind: 'ok', tokens: T2 })
-    expect(await fresh).toStrictEqual({ kind: 'retry', tokens: T2 })
+    t.call(1).result.resolve({ kind: 'refreshed', tokens: T2 })
+    expect(await fresh).toStrictEqual({ kind: 'replay', tokens: T2 })
     expect(t.refresh).toHaveBeenCalledTimes(2)
   })
 })
@@ -657,10 +575,10 @@ describe('refreshTokenRequired: false (cookie protocol)', () => {
     await settle()
     expect(t.refresh).toHaveBeenCalledTimes(1)
     expect(t.call(0).tokens).toStrictEqual(C1)
-    t.call(0).result.resolve({ kind: 'ok', tokens: C2 })
+    t.call(0).result.resolve({ kind: 'refreshed', tokens: C2 })
     expect(await Promise.all(waiting)).toStrictEqual([
-      { kind: 'retry', tokens: C2 },
-      { kind: 'retry', tokens: C2 },
+      { kind: 'replay', tokens: C2 },
+      { kind: 'replay', tokens: C2 },
     ])
     expect(t.refresh).toHaveBeenCalledTimes(1)
     expect(t.lockCalls()).toBe(1)
@@ -668,7 +586,7 @@ describe('refreshTokenRequired: false (cookie protocol)', () => {
     expect(t.store.memory).toStrictEqual(C2)
     expect(t.store.clears).toBe(0)
     expect(t.onRefreshed).toHaveBeenCalledTimes(1)
-    expect(t.onRejected).not.toHaveBeenCalled()
+    expect(t.endSession).not.toHaveBeenCalled()
     expect(t.events).toStrictEqual([
       'lock:acquire',
       'refresh a1',
@@ -689,7 +607,7 @@ describe('refreshTokenRequired: false (cookie protocol)', () => {
     expect(await waiting).toStrictEqual({ kind: 'rejected' })
     expect(t.store.memory).toBeNull()
     expect(t.store.clears).toBe(1)
-    expect(t.onRejected).toHaveBeenCalledTimes(1)
+    expect(t.endSession).toHaveBeenCalledTimes(1)
   })
 
   it('refreshTokenRequired: true given explicitly ends the session without calling refresh, like the default', async () => {
@@ -697,7 +615,7 @@ describe('refreshTokenRequired: false (cookie protocol)', () => {
     expect(await t.coordinator.recover('a1')).toStrictEqual({ kind: 'rejected' })
     expect(t.refresh).not.toHaveBeenCalled()
     expect(t.store.memory).toBeNull()
-    expect(t.onRejected).toHaveBeenCalledTimes(1)
+    expect(t.endSession).toHaveBeenCalledTimes(1)
   })
 })
 
@@ -707,22 +625,22 @@ describe('B10 ahead of expiry, when a refresh is not possible', () => {
     expect(await t.coordinator.recover('a1', 'expiry')).toStrictEqual({ kind: 'unavailable', reason: 'no refresh token' })
     expect(t.refresh).not.toHaveBeenCalled()
     expect(t.store.clears).toBe(0)
-    expect(t.onRejected).not.toHaveBeenCalled()
+    expect(t.endSession).not.toHaveBeenCalled()
     // Its 401 is what ends the session.
     expect(await t.coordinator.recover('a1')).toStrictEqual({ kind: 'rejected' })
-    expect(t.onRejected).toHaveBeenCalledTimes(1)
+    expect(t.endSession).toHaveBeenCalledTimes(1)
   })
 
   it('a failed refresh ahead of expiry holds back the next one for 5 s, then it is tried again', async () => {
     let clock = 1_000
-    const store = new FakeStore(T1, [])
+    const store = new FakeStore(T1)
     const refresh = vi.fn(async (): Promise<RefreshResult> => ({ kind: 'unavailable', reason: 'status 503' }))
     const coordinator = createCoordinator({
       store,
       refresh,
       lock: (task) => task(),
       onRefreshed: () => {},
-      onRejected: () => {},
+      endSession: () => {},
       now: () => clock,
     })
     const failed = { kind: 'unavailable', reason: 'status 503' }
@@ -731,7 +649,7 @@ describe('B10 ahead of expiry, when a refresh is not possible', () => {
     expect(await coordinator.recover('a1', 'expiry')).toStrictEqual(failed)
     expect(refresh).toHaveBeenCalledTimes(1)
     // A 401 sent after the failure does not wait: it tries again at once.
-    expect(await coordinator.recover('a1', 'unauthorized', coordinator.epoch)).toStrictEqual(failed)
+    expect(await coordinator.recover('a1', 'unauthorized', coordinator.refreshesDone)).toStrictEqual(failed)
     expect(refresh).toHaveBeenCalledTimes(2)
     clock += 5_000
     expect(await coordinator.recover('a1', 'expiry')).toStrictEqual(failed)
@@ -742,9 +660,9 @@ describe('B10 ahead of expiry, when a refresh is not possible', () => {
 describe('the hold-back after a failed refresh ahead of expiry', () => {
   it('is a quarter of the token life when that is under 5 s', async () => {
     let clock = 10_000
-    const store = new FakeStore({ accessToken: 'a1', refreshToken: 'r1', obtainedAt: 10_000, expiresAt: 12_000 }, [])
+    const store = new FakeStore({ accessToken: 'a1', refreshToken: 'r1', obtainedAt: 10_000, expiresAt: 12_000 })
     const refresh = vi.fn(async (): Promise<RefreshResult> => ({ kind: 'unavailable', reason: 'status 503' }))
-    const coordinator = createCoordinator({ store, refresh, lock: (task) => task(), onRefreshed: () => {}, onRejected: () => {}, now: () => clock })
+    const coordinator = createCoordinator({ store, refresh, lock: (task) => task(), onRefreshed: () => {}, endSession: () => {}, now: () => clock })
     await coordinator.recover('a1', 'expiry')
     clock += 499
     await coordinator.recover('a1', 'expiry')

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isTokenProxyError, TokenProxyError, TokenProxyOptionsError } from '../../sw/errors.js'
+import { isTokenProxyError, TokenProxyError, TokenProxyOptionsError } from '../../common/errors.js'
 
 describe('errors', () => {
   it('pin their names and keep the cause', () => {

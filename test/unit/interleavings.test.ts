@@ -1,15 +1,16 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { createCoordinator } from '../../sw/coordinator.js'
-import type { Coordinator, Recovery, TokenStore } from '../../sw/coordinator.js'
-import type { RefreshReason, Tokens } from '../../sw/protocol.js'
-import { PROXY_HEADER } from '../../sw/answers.js'
-import { sendWithTokens } from '../../sw/proxy.js'
-import type { Outgoing } from '../../sw/proxy.js'
+import type { Coordinator, Recovery } from '../../sw/coordinator.js'
+import { PROXY_HEADER } from '../../common/headers.js'
+import type { RefreshReason } from '../../common/protocol.js'
+import type { Tokens } from '../../common/tokens.js'
+import { proxyRequest, type Outgoing } from '../../sw/request.js'
+import { FakeStore } from './fake-store.js'
 import type { RefreshResult } from '../../sw/refresh.js'
 
 /*
- * A model of everything around `sendWithTokens`: a token store, an auth server,
+ * A model of everything around `proxyRequest`: a token store, an auth server,
  * a refresh endpoint, the refresh lock and a page that sets tokens. Every await
  * in the model is a point where the fast-check scheduler decides what runs
  * next, so one run is one interleaving of k requests, token expiries, page
@@ -50,78 +51,6 @@ const THROWN_REASON = 'Error: network down'
 /* The model                                                                */
 /* ------------------------------------------------------------------------ */
 
-/**
- * TokenStore like sw/store.ts: `memory` changes at once, `storage` once the
- * IndexedDB operation has run. Storage operations run one after the other in
- * the order they were issued (IndexedDB runs transactions on the same store in
- * creation order), each one after a point the scheduler picks.
- */
-class FakeStore implements TokenStore {
-  generation = 0
-  memory: Tokens | null
-  storage: Tokens | null
-  /** Every access token `write` was given, in order (page writes included). */
-  writes: string[] = []
-  clears = 0
-  /** Every value `memory` took, in order (null for a clear). */
-  history: Array<string | null>
-  private queue: Promise<void> = Promise.resolve()
-
-  constructor(
-    private readonly s: fc.Scheduler,
-    initial: Tokens,
-  ) {
-    this.memory = initial
-    this.storage = initial
-    this.history = [initial.accessToken]
-  }
-
-  private io<T>(label: string, op: () => T): Promise<T> {
-    const done = this.queue.then(() => this.s.schedule(Promise.resolve(), `idb ${label}`)).then(op)
-    this.queue = done.then(
-      () => undefined,
-      () => undefined,
-    )
-    return done
-  }
-
-  private remember(tokens: Tokens | null): void {
-    const token = tokens?.accessToken ?? null
-    if (this.history.at(-1) !== token) this.history.push(token)
-    this.memory = tokens
-  }
-
-  async read(): Promise<Tokens | null> {
-    await Promise.resolve()
-    return this.memory
-  }
-
-  async reload(): Promise<Tokens | null> {
-    const before = this.generation
-    const stored = await this.io('get', () => this.storage)
-    if (this.generation === before) this.remember(stored)
-    return this.memory
-  }
-
-  async write(tokens: Tokens): Promise<void> {
-    this.generation++
-    this.writes.push(tokens.accessToken)
-    this.remember(tokens)
-    await this.io(`set ${tokens.accessToken}`, () => {
-      this.storage = tokens
-    })
-  }
-
-  async clear(): Promise<void> {
-    this.generation++
-    this.clears++
-    this.remember(null)
-    await this.io('del', () => {
-      this.storage = null
-    })
-  }
-}
-
 interface SendRecord {
   token: string | undefined
   seq: number
@@ -142,7 +71,7 @@ interface RecoveryRecord {
 interface RequestRecord {
   index: number
   replayable: boolean
-  /** When `sendWithTokens` was called for it. */
+  /** When `proxyRequest` was called for it. */
   startSeq: number
   sends: SendRecord[]
   recoveries: RecoveryRecord[]
@@ -171,7 +100,7 @@ interface World {
   refreshes: RefreshRecord[]
   pageWrites: Array<{ token: string; seq: number }>
   store: FakeStore
-  onRejected: number
+  endSessions: number
   onRefreshed: number
   maxLockHolders: number
   pendingTasks: number
@@ -195,7 +124,7 @@ async function simulate(s: fc.Scheduler, scenario: Scenario): Promise<World> {
     return { accessToken, refreshToken: `rt-${n}`, expiresAt: soon ? NOW : LATER }
   }
 
-  const store = new FakeStore(s, issue('login', scenario.initialSoon))
+  const store = new FakeStore(issue('login', scenario.initialSoon), { pause: (label) => s.schedule(Promise.resolve(), `idb ${label}`) })
   const refreshes: RefreshRecord[] = []
   const pageWrites: World['pageWrites'] = []
   let refreshing: RefreshRecord | null = null
@@ -203,7 +132,7 @@ async function simulate(s: fc.Scheduler, scenario: Scenario): Promise<World> {
   let lockHolders = 0
   let maxLockHolders = 0
   let lockTail: Promise<void> = Promise.resolve()
-  let onRejected = 0
+  let endSessions = 0
   let onRefreshed = 0
 
   const coordinator = createCoordinator({
@@ -240,7 +169,7 @@ async function simulate(s: fc.Scheduler, scenario: Scenario): Promise<World> {
         case 'slowOk': {
           const issued = issue('refreshed', plan.soon)
           record.issued = issued.accessToken
-          return { kind: 'ok', tokens: issued }
+          return { kind: 'refreshed', tokens: issued }
         }
         case 'rejected':
           return { kind: 'rejected' }
@@ -272,9 +201,10 @@ async function simulate(s: fc.Scheduler, scenario: Scenario): Promise<World> {
       onRefreshed++
       await s.schedule(Promise.resolve(), 'onRefreshed (tabs told)')
     },
-    async onRejected() {
-      onRejected++
-      await s.schedule(Promise.resolve(), 'onRejected (LOGOUT sent)')
+    async endSession() {
+      endSessions++
+      await store.clear()
+      await s.schedule(Promise.resolve(), 'endSession (LOGOUT sent)')
     },
   })
 
@@ -310,7 +240,7 @@ async function simulate(s: fc.Scheduler, scenario: Scenario): Promise<World> {
   for (const record of requests) {
     const outgoing: Outgoing = {
       replayable: record.replayable,
-      send(token?: string): Promise<Response> {
+      attempt(token?: string): Promise<Response> {
         const sent: SendRecord = {
           token,
           seq: tick(),
@@ -330,11 +260,11 @@ async function simulate(s: fc.Scheduler, scenario: Scenario): Promise<World> {
       },
     }
     const observed: Coordinator = {
-      get epoch() {
-        return coordinator.epoch
+      get refreshesDone() {
+        return coordinator.refreshesDone
       },
       current: () => coordinator.current(),
-      async recover(sentToken, reason = 'unauthorized', since = coordinator.epoch) {
+      async recover(sentToken, reason = 'unauthorized', since = coordinator.refreshesDone) {
         const entry: RecoveryRecord = { sentToken, reason, seq: tick(), result: null }
         record.recoveries.push(entry)
         entry.result = await coordinator.recover(sentToken, reason, since)
@@ -345,7 +275,7 @@ async function simulate(s: fc.Scheduler, scenario: Scenario): Promise<World> {
       .schedule(Promise.resolve(), `#${record.index} starts`)
       .then(() => {
         record.startSeq = tick()
-        return sendWithTokens(observed, LEEWAY, outgoing, () => NOW)
+        return proxyRequest(observed, LEEWAY, outgoing, () => NOW)
       })
       .then(
         (response) => {
@@ -375,7 +305,7 @@ async function simulate(s: fc.Scheduler, scenario: Scenario): Promise<World> {
     refreshes,
     pageWrites,
     store,
-    onRejected,
+    endSessions,
     onRefreshed,
     maxLockHolders,
     pendingTasks,
@@ -488,13 +418,13 @@ function checkRefreshOutcomes(w: World): string[] {
   const rejections = w.refreshes.filter((r) => effective(r, 'rejected'))
   const oks = w.refreshes.filter((r) => effective(r, 'ok'))
   const pageTokens = new Set(w.pageWrites.map((p) => p.token))
-  const refreshWrites = w.store.writes.filter((t) => !pageTokens.has(t))
+  const refreshWrites = w.store.writes.map((t) => t.accessToken).filter((t) => !pageTokens.has(t))
   const expectedWrites = oks.map((r) => r.issued)
   if (w.store.clears !== rejections.length) {
     problems.push(`${w.store.clears} clears for ${rejections.length} rejected refreshes (page writes during one excluded)`)
   }
-  if (w.onRejected !== rejections.length) {
-    problems.push(`onRejected called ${w.onRejected} times for ${rejections.length} rejected refreshes`)
+  if (w.endSessions !== rejections.length) {
+    problems.push(`endSessions called ${w.endSessions} times for ${rejections.length} rejected refreshes`)
   }
   if (JSON.stringify(refreshWrites) !== JSON.stringify(expectedWrites)) {
     problems.push(`refresh results written: ${refreshWrites.join(',')}; expected ${expectedWrites.join(',')}`)
@@ -516,7 +446,7 @@ function checkRefreshOutcomes(w: World): string[] {
     const recovery = unauthorizedRecovery(q)
     const result = recovery?.result
     if (!first || !result || !q.result) continue
-    if (result.kind === 'rejected' || result.kind === 'none') {
+    if (result.kind === 'rejected' || result.kind === 'signed-out') {
       if (q.result !== first.response || q.result.status !== 401) {
         problems.push(`#${q.index}: recovery ${result.kind}, but the page got ${q.result.status}, not the 401`)
       }
@@ -554,13 +484,13 @@ function checkNoLoops(w: World): string[] {
         problems.push(`#${q.index}: the replay got a 401, the page got ${q.result.status}`)
       }
       if (first.response?.status !== 401 || !q.replayable) problems.push(`#${q.index} replayed without a 401 to replay`)
-      if (recovery?.result?.kind !== 'retry' || recovery.result.tokens.accessToken !== replay.token) {
+      if (recovery?.result?.kind !== 'replay' || recovery.result.tokens.accessToken !== replay.token) {
         problems.push(`#${q.index} replayed with ${replay.token}, not the recovery's tokens`)
       }
       continue
     }
     if (q.result === first.response) {
-      if (first.response.status === 401 && q.replayable && first.token !== undefined && recovery?.result?.kind === 'retry') {
+      if (first.response.status === 401 && q.replayable && first.token !== undefined && recovery?.result?.kind === 'replay') {
         problems.push(`#${q.index}: recovery said retry, but it was not replayed`)
       }
       continue
@@ -625,17 +555,17 @@ function property(check: (w: World) => string[]) {
   }
 }
 
-describe('property: sendWithTokens under any interleaving of requests, expiries, page writes and refreshes', () => {
+describe('property: proxyRequest under any interleaving of requests, expiries, page writes and refreshes', () => {
   it('P1 B3: at most one refresh in flight, always of the stored token, never one a waiting request could share', property(checkOneRefresh), 20_000)
   it('P2: every request settles exactly once with a response; nothing hangs', property(checkSettles), 20_000)
   it('P3: no request is sent more than twice', property(checkSentAtMostTwice), 20_000)
   it('P4 B4: no replay with a token older than the one stored when the request was first sent, or at the replay', property(checkReplayToken), 20_000)
-  it('P5 B7 B8: rejected clears the store and calls onRejected unless the page wrote; unavailable keeps the tokens and answers 503', property(checkRefreshOutcomes), 20_000)
+  it('P5 B7 B8: rejected clears the store and ends the session unless the page wrote; unavailable keeps the tokens and answers 503', property(checkRefreshOutcomes), 20_000)
   it('P6 B6: a replay that gets a 401 hands that 401 to the page, no loops', property(checkNoLoops), 20_000)
   it('P7 B7: once the session has ended, no request goes out with the deleted token', property(checkNoDeletedToken), 20_000)
   // P7's shrunk counterexample. A request whose token is inside the leeway
   // refreshes first (recover 'expiry'); the refresh is rejected, the tokens are
-  // deleted and LOGOUT is sent, and then sendWithTokens sends the request anyway
+  // deleted and LOGOUT is sent, and then proxyRequest sends the request anyway
   // with the deleted token (it only replaces `tokens` on 'retry'). The server
   // still accepts that token, so the page gets a 200 after its session ended
   // instead of the 401 that B7 and the README promise.
@@ -649,7 +579,7 @@ describe('property: sendWithTokens under any interleaving of requests, expiries,
     })
     expect(world.refreshes.map((r) => [r.from, r.outcome])).toStrictEqual([['login-0', 'rejected']])
     expect(world.store.memory).toBeNull()
-    expect(world.onRejected).toBe(1)
+    expect(world.endSessions).toBe(1)
     expect(checkSettles(world)).toStrictEqual([])
     expect(checkNoDeletedToken(world)).toStrictEqual([])
     expect(world.requests[0]?.result?.status).toBe(401)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createMatcher, routeKey, type RequestLike, type RouteKind } from '../../sw/match.js'
-import { normalizeOptions, type TokenProxyOptions } from '../../sw/options.js'
+import { normalizeOptions, type TokenProxyOptions } from '../../common/options.js'
 
 const ORIGIN = 'https://app.example'
 

@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { TokenProxyOptionsError } from '../../sw/errors.js'
-import {
-  isSameOriginPath,
-  normalizeOptions,
-  OPTION_NAMES,
-  optionsFromQuery,
-  optionsToQuery,
-  type TokenProxyOptions,
-} from '../../sw/options.js'
+import { TokenProxyOptionsError } from '../../common/errors.js'
+import { isSameOriginPath, normalizeOptions, OPTION_NAMES, type TokenProxyOptions } from '../../common/options.js'
+import { optionsFromQuery, optionsToQuery } from '../../common/query.js'
 
 const ORIGIN = 'https://app.example'
 const PREFIX = 'Failed to configure the token proxy: '
@@ -67,7 +61,7 @@ describe('B14 bad input: normalizeOptions rejects invalid options', () => {
 
   it('rejects an empty apiPrefix list', () => {
     expect(errorOf({ apiPrefix: [], refreshUrl: '/auth/refresh' }).message).toBe(
-      `${PREFIX}\`apiPrefix\` must be a path or a non-empty list of paths, got an array.`,
+      `${PREFIX}\`apiPrefix\` must be a path or a non-empty list of paths, got [].`,
     )
   })
 
@@ -80,7 +74,7 @@ describe('B14 bad input: normalizeOptions rejects invalid options', () => {
     [{ refreshProtocol: 'oauth2', clientId: 'spa', scope: '' }, "`scope` must be scope tokens such as 'openid api', got ''."],
     [{ refreshProtocol: 'oauth2', clientId: 'spa', scope: 'openid  api' }, "`scope` must be scope tokens such as 'openid api', got 'openid  api'."],
     [{ refreshProtocol: 'oauth2', clientId: 'spa', scope: 'a"b' }, "`scope` must be scope tokens such as 'openid api', got 'a\"b'."],
-    [{ refreshProtocol: 'oauth2', clientId: 'spa', scope: ['api'] }, "`scope` must be scope tokens such as 'openid api', got an array."],
+    [{ refreshProtocol: 'oauth2', clientId: 'spa', scope: ['api'] }, "`scope` must be scope tokens such as 'openid api', got [\"api\"]."],
   ])('rejects the oauth2 options %j where they are wrong', (more, message) => {
     expect(errorOf({ apiPrefix: '/api/', refreshUrl: '/auth/refresh', ...more }).message).toBe(`${PREFIX}${message}`)
   })
@@ -108,7 +102,7 @@ describe('B14 bad input: normalizeOptions rejects invalid options', () => {
     ['1000', "'1000'"],
   ])('rejects refreshTimeout %j', (refreshTimeout, shown) => {
     expect(errorOf({ apiPrefix: '/api/', refreshUrl: '/auth/refresh', refreshTimeout }).message).toBe(
-      `${PREFIX}\`refreshTimeout\` must be a whole number of milliseconds above 0, got ${shown}.`,
+      `${PREFIX}\`refreshTimeout\` must be a whole number of milliseconds, 1 or more, got ${shown}.`,
     )
   })
 
@@ -253,7 +247,7 @@ describe('optionsToQuery / optionsFromQuery', () => {
   it('a non-numeric refreshTimeout in the query fails validation as NaN', () => {
     const back = optionsFromQuery('apiPrefix=/api/&refreshUrl=/r&refreshTimeout=soon')
     expect(() => normalizeOptions(back, ORIGIN)).toThrow(
-      `${PREFIX}\`refreshTimeout\` must be a whole number of milliseconds above 0, got NaN.`,
+      `${PREFIX}\`refreshTimeout\` must be a whole number of milliseconds, 1 or more, got NaN.`,
     )
   })
 })

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { checkTokens, isPageMessage, isWorkerMessage, PROTOCOL_VERSION } from '../../sw/protocol.js'
-
-describe('protocol version', () => {
-  it('is 1', () => {
-    expect(PROTOCOL_VERSION).toBe(1)
-  })
-})
+import { isPageMessage, isWorkerMessage } from '../../common/protocol.js'
+import { checkTokens } from '../../common/tokens.js'
 
 describe('B14 isPageMessage', () => {
   it.each([

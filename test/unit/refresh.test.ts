@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { normalizeOptions, type TokenProxyOptions } from '../../sw/options.js'
-import type { Tokens } from '../../sw/protocol.js'
+import { normalizeOptions, type TokenProxyOptions } from '../../common/options.js'
+import type { Tokens } from '../../common/tokens.js'
 import { classifyRefreshResponse, refreshInit } from '../../sw/refresh.js'
 
 const NOW = 1_750_000_000_000
@@ -18,19 +18,19 @@ describe('classifyRefreshResponse: ok', () => {
   it('reads a 200 with a rotated refresh token and expiry', async () => {
     await expect(
       classifyRefreshResponse(json(200, { accessToken: 'new', refreshToken: 'R1', expiresIn: 60 }), PREVIOUS, NOW),
-    ).resolves.toStrictEqual({ kind: 'ok', tokens: { accessToken: 'new', refreshToken: 'R1', expiresAt: NOW + 60_000 } })
+    ).resolves.toStrictEqual({ kind: 'refreshed', tokens: { accessToken: 'new', refreshToken: 'R1', expiresAt: NOW + 60_000 } })
   })
 
   it('keeps the previous refresh token when the server does not rotate it', async () => {
     await expect(classifyRefreshResponse(json(200, { access_token: 'new' }), PREVIOUS, NOW)).resolves.toStrictEqual({
-      kind: 'ok',
+      kind: 'refreshed',
       tokens: { accessToken: 'new', refreshToken: 'R0' },
     })
   })
 
   it('accepts any 2xx carrying a token', async () => {
     await expect(classifyRefreshResponse(json(201, { token: 'new' }), PREVIOUS, NOW)).resolves.toStrictEqual({
-      kind: 'ok',
+      kind: 'refreshed',
       tokens: { accessToken: 'new', refreshToken: 'R0' },
     })
   })
@@ -38,7 +38,7 @@ describe('classifyRefreshResponse: ok', () => {
   it('reads JSON regardless of the Content-Type header', async () => {
     await expect(
       classifyRefreshResponse(text(200, '{"accessToken":"new"}', 'text/plain'), PREVIOUS, NOW),
-    ).resolves.toStrictEqual({ kind: 'ok', tokens: { accessToken: 'new', refreshToken: 'R0' } })
+    ).resolves.toStrictEqual({ kind: 'refreshed', tokens: { accessToken: 'new', refreshToken: 'R0' } })
   })
 })
 
@@ -158,7 +158,7 @@ describe("refreshProtocol 'oauth2' (RFC 6749 §5.1, §5.2, §6)", () => {
   it('reads a §5.1 answer: access_token, token_type Bearer (any case), expires_in, a rotated refresh_token', async () => {
     await expect(
       classify(json(200, { access_token: 'new', token_type: 'bearer', expires_in: 300, refresh_token: 'R1', scope: 'openid' })),
-    ).resolves.toStrictEqual({ kind: 'ok', tokens: { accessToken: 'new', refreshToken: 'R1', expiresAt: NOW + 300_000 } })
+    ).resolves.toStrictEqual({ kind: 'refreshed', tokens: { accessToken: 'new', refreshToken: 'R1', expiresAt: NOW + 300_000 } })
   })
 
   it.each([400, 401])('%i invalid_grant ends the session', async (status) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { fromOwnWindow } from '../../sw/protocol.js'
+import { fromOwnWindow } from '../../sw/sources.js'
 
 const ORIGIN = 'https://app.example'
 

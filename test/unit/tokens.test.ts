@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import type { Tokens } from '../../sw/protocol.js'
-import { accessTokenProblem, expiresSoon, jwtExpiry, MAX_TOKEN_LENGTH, readTokenAnswer, refreshTokenProblem } from '../../sw/tokens.js'
+import type { Tokens } from '../../common/tokens.js'
+import { accessTokenProblem, MAX_TOKEN_LENGTH, refreshTokenProblem } from '../../common/tokens.js'
+import { readTokenAnswer } from '../../sw/tokens.js'
 
 /** The tokens of an answer, or `undefined` when it gives none. */
 const tokensOf = (body: unknown, previous: Tokens | null, now: number) => readTokenAnswer(body, previous, now).tokens
@@ -16,7 +17,7 @@ function jwt(payload: unknown): string {
   return `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url(payload)}.c2lnbmF0dXJl`
 }
 
-describe('parseTokenResponse: access token', () => {
+describe('readTokenAnswer: access token', () => {
   it.each([
     [{ accessToken: 'A' }],
     [{ access_token: 'A' }],
@@ -54,7 +55,7 @@ describe('parseTokenResponse: access token', () => {
   })
 })
 
-describe('parseTokenResponse: refresh token', () => {
+describe('readTokenAnswer: refresh token', () => {
   const previous: Tokens = { accessToken: 'old', refreshToken: 'R0', expiresAt: 1 }
 
   it.each([[{ accessToken: 'A', refreshToken: 'R1' }], [{ accessToken: 'A', refresh_token: 'R1' }]])(
@@ -95,7 +96,7 @@ describe('parseTokenResponse: refresh token', () => {
   })
 })
 
-describe('parseTokenResponse: expiry (B10)', () => {
+describe('readTokenAnswer: expiry (B10)', () => {
   it.each([
     [{ expiresIn: 3600 }, NOW + 3_600_000],
     [{ expires_in: 60 }, NOW + 60_000],
@@ -147,87 +148,6 @@ describe('parseTokenResponse: expiry (B10)', () => {
     const tokens = tokensOf({ accessToken: 'opaque' }, null, NOW)
     expect(tokens).toStrictEqual({ accessToken: 'opaque' })
     expect('expiresAt' in (tokens ?? {})).toBe(false)
-  })
-})
-
-describe('jwtExpiry', () => {
-  it('reads exp in seconds and returns epoch milliseconds', () => {
-    expect(jwtExpiry(jwt({ exp: 1_700_000_000 }))).toBe(1_700_000_000_000)
-    expect(jwtExpiry(jwt({ exp: 1_700_000_000.25 }))).toBe(1_700_000_000_250)
-  })
-
-  it("decodes base64url payloads ('-' and '_', no padding)", () => {
-    // {"exp":1700000000,"n":"??>"} and {"exp":1700000000,"n":"~~~"}
-    const underscore = 'eyJleHAiOjE3MDAwMDAwMDAsIm4iOiI_Pz4ifQ'
-    const dash = 'eyJleHAiOjE3MDAwMDAwMDAsIm4iOiJ-fn4ifQ'
-    expect(underscore).toBe(b64url({ exp: 1_700_000_000, n: '??>' }))
-    expect(dash).toBe(b64url({ exp: 1_700_000_000, n: '~~~' }))
-    expect(jwtExpiry(`h.${underscore}.s`)).toBe(1_700_000_000_000)
-    expect(jwtExpiry(`h.${dash}.s`)).toBe(1_700_000_000_000)
-  })
-
-  it('reads a payload with non-ASCII claims', () => {
-    expect(jwtExpiry(jwt({ exp: 1_700_000_000, name: 'Zoë 🙂' }))).toBe(1_700_000_000_000)
-  })
-
-  it.each([
-    ['an empty string', ''],
-    ['an opaque token', 'abcdef'],
-    ['two parts', `h.${b64url({ exp: 1 })}`],
-    ['four parts', `h.${b64url({ exp: 1 })}.s.x`],
-    ['an empty payload', 'h..s'],
-    ['a payload that is not base64', 'h.!!!*.s'],
-    ['a payload of impossible base64 length', 'h.abcde.s'],
-    ['a payload that is not JSON', `h.${b64url('not json')}.s`],
-    ['a JSON null payload', `h.${b64url('null')}.s`],
-    ['a JSON number payload', `h.${b64url('5')}.s`],
-    ['a JSON array payload', `h.${b64url([1700000000])}.s`],
-    ['no exp claim', jwt({ sub: 'u' })],
-    ['a string exp', jwt({ exp: '1700000000' })],
-    ['a null exp', jwt({ exp: null })],
-    ['an object exp', jwt({ exp: { at: 1 } })],
-  ])('returns undefined for %s', (_, token) => {
-    expect(jwtExpiry(token)).toBeUndefined()
-  })
-})
-
-describe('B10 expiresSoon', () => {
-  const NOW = 1_000_000
-  it('is false without a known expiry', () => {
-    expect(expiresSoon({ accessToken: 'a' }, NOW, 30_000)).toBe(false)
-  })
-  it('is true inside the leeway and false outside it', () => {
-    const tokens = { accessToken: 'a', expiresAt: NOW + 30_000, obtainedAt: NOW - 3_600_000 }
-    expect(expiresSoon(tokens, NOW, 30_000)).toBe(true)
-    expect(expiresSoon(tokens, NOW, 29_999)).toBe(false)
-    expect(expiresSoon(tokens, NOW + 1, 29_999)).toBe(true)
-  })
-  it('is true once expired, whatever the leeway', () => {
-    expect(expiresSoon({ accessToken: 'a', expiresAt: NOW - 1 }, NOW, 0)).toBe(true)
-  })
-  it('uses half the lifetime when the token lives less than twice the leeway', () => {
-    // Lives 10 s, leeway 30 s: refresh in the last 5 s, not from the start.
-    const tokens = { accessToken: 'a', expiresAt: NOW + 10_000, obtainedAt: NOW }
-    expect(expiresSoon(tokens, NOW, 30_000)).toBe(false)
-    expect(expiresSoon(tokens, NOW + 4_999, 30_000)).toBe(false)
-    expect(expiresSoon(tokens, NOW + 5_000, 30_000)).toBe(true)
-  })
-  it('uses the full leeway when the receipt time is unknown', () => {
-    expect(expiresSoon({ accessToken: 'a', expiresAt: NOW + 10_000 }, NOW, 30_000)).toBe(true)
-  })
-})
-
-describe('jwtExpiry against a clock that disagrees with the server', () => {
-  const jwt = (claims: object) => `h.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.s`
-  it('with iat and now: now plus the lifetime, whatever the server clock said', () => {
-    expect(jwtExpiry(jwt({ iat: 1_000, exp: 1_300 }), 5_000_000)).toBe(5_300_000)
-  })
-  it('without iat, or without now: exp itself', () => {
-    expect(jwtExpiry(jwt({ exp: 1_300 }), 5_000_000)).toBe(1_300_000)
-    expect(jwtExpiry(jwt({ iat: 1_000, exp: 1_300 }))).toBe(1_300_000)
-  })
-  it('an iat after exp is ignored', () => {
-    expect(jwtExpiry(jwt({ iat: 2_000, exp: 1_300 }), 5_000_000)).toBe(1_300_000)
   })
 })
 

@@ -1,9 +1,10 @@
-import { REQUEST_ID_HEADER, type Aborts } from './abort.js'
+import { REQUEST_ID_HEADER } from '../common/headers.js'
+import type { NormalizedOptions } from '../common/options.js'
+import type { Aborts } from './abort.js'
 import type { Coordinator } from './coordinator.js'
-import { refreshUnavailable } from './answers.js'
+import { refreshDue } from './expiry.js'
 import type { Matcher } from './match.js'
-import type { NormalizedOptions } from './options.js'
-import { expiresSoon } from './tokens.js'
+import { refreshUnavailable } from './responses.js'
 
 const BODYLESS = new Set(['GET', 'HEAD'])
 
@@ -28,7 +29,7 @@ export function withToken(
 /** One request as the token logic sees it: a way to send it, and whether it may be sent twice. */
 export interface Outgoing {
   /** Sends the request once, with `token` in `Authorization`, or as written without one. */
-  send(token?: string): Promise<Response>
+  attempt(token?: string): Promise<Response>
   /** False for a body that was not kept (too large): sent once, its 401 goes to the page. */
   replayable: boolean
   /** Fires when the page gave up on the request: it is then never sent (again). */
@@ -58,7 +59,7 @@ function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined):
  * refresh, or take a newer token) and replay it once. Whatever the replay
  * gets goes to the page (B6).
  */
-export async function sendWithTokens(
+export async function proxyRequest(
   coordinator: Coordinator,
   expiryLeeway: number,
   request: Outgoing,
@@ -66,24 +67,24 @@ export async function sendWithTokens(
 ): Promise<Response> {
   // A refresh that fails after this point is this request's answer too (it waited for it, or was in flight).
   const { signal } = request
-  const since = coordinator.epoch
+  const since = coordinator.refreshesDone
   let tokens = await unlessAborted(coordinator.current(), signal)
   // Logged out: the request goes as the page wrote it, and so does its answer.
-  if (!tokens) return request.send()
-  if (expiresSoon(tokens, now(), expiryLeeway)) {
+  if (!tokens) return request.attempt()
+  if (refreshDue(tokens, now(), expiryLeeway)) {
     // Refresh first instead of spending a round trip on a 401. If that fails,
     // the request still goes with the token it has: it may not be expired yet.
     const ahead = await unlessAborted(coordinator.recover(tokens.accessToken, 'expiry'), signal)
-    if (ahead.kind === 'retry') tokens = ahead.tokens
+    if (ahead.kind === 'replay') tokens = ahead.tokens
     else if (ahead.kind !== 'unavailable') {
       // The session ended: the deleted token must not go out. Unless the page
       // has set new tokens since, the request goes as a logged-out one does.
       tokens = await coordinator.current()
-      if (!tokens) return request.send()
+      if (!tokens) return request.attempt()
     }
   }
   signal?.throwIfAborted()
-  const first = await request.send(tokens.accessToken)
+  const first = await request.attempt(tokens.accessToken)
   if (first.status !== 401 || request.isApiAnswer?.(first) === false) return first
 
   // The shared refresh goes on for the others if this request is aborted meanwhile.
@@ -92,7 +93,7 @@ export async function sendWithTokens(
   // A body that was not kept can't be sent again: the page gets the 401, after the
   // refresh, so that its own retry goes through.
   if (!request.replayable) return first
-  if (next.kind === 'retry') return request.send(next.tokens.accessToken)
+  if (next.kind === 'replay') return request.attempt(next.tokens.accessToken)
   if (next.kind === 'unavailable') return refreshUnavailable(next.reason)
   return first
 }
@@ -110,13 +111,13 @@ export function createRequestHandler(
   matcher: Matcher,
 ) {
   const isApiAnswer = (response: Response) => !response.redirected || matcher.isApi(new URL(response.url))
-  return async ({ request }: { request: Request }): Promise<Response> => {
+  return async (request: Request): Promise<Response> => {
     const { signal, done } = aborts.track(request.headers.get(REQUEST_ID_HEADER), request.signal)
     try {
       const body = BODYLESS.has(request.method) ? undefined : await request.blob()
-      const send = (token?: string): Promise<Response> => fetch(withToken(request, token, body, signal))
+      const attempt = (token?: string): Promise<Response> => fetch(withToken(request, token, body, signal))
       const replayable = !body || body.size <= maxReplayBytes
-      return await sendWithTokens(coordinator, expiryLeeway, { send, replayable, signal, isApiAnswer })
+      return await proxyRequest(coordinator, expiryLeeway, { attempt, replayable, signal, isApiAnswer })
     } finally {
       done()
     }

@@ -1,4 +1,4 @@
-import { TokenProxyOptionsError } from './errors.js'
+import { failed, mustBe, TokenProxyOptionsError } from './errors.js'
 
 /** How the worker talks to the refresh endpoint. */
 export type RefreshProtocol = 'json' | 'oauth2' | 'cookie'
@@ -75,6 +75,40 @@ export interface TokenProxyOptions {
   expiryLeeway?: number
 }
 
+/**
+ * The one table of options: how each is written in the worker's URL (a list
+ * repeats its key), whether it is required, its default, and for numbers the
+ * unit and least value. Names, kinds and defaults everywhere else come from
+ * here; the `satisfies` clause fails to compile if an option of
+ * `TokenProxyOptions` is missing, extra, of another kind, required in one and
+ * not the other, or has a default of the wrong type.
+ */
+export const OPTIONS = {
+  apiPrefix: { kind: 'list', required: true },
+  refreshUrl: { kind: 'string', required: true },
+  trustedOrigins: { kind: 'list', default: [] },
+  refreshProtocol: { kind: 'string', default: 'json' },
+  clientId: { kind: 'string' },
+  scope: { kind: 'string' },
+  loginUrl: { kind: 'string' },
+  logoutUrl: { kind: 'string' },
+  refreshTimeout: { kind: 'number', default: 10_000, unit: 'milliseconds', min: 1 },
+  maxReplayBytes: { kind: 'number', default: 1_048_576, unit: 'bytes', min: 0 },
+  expiryLeeway: { kind: 'number', default: 30_000, unit: 'milliseconds', min: 0 },
+} as const satisfies { [K in OptionName]-?: OptionSpec<K> }
+
+export type OptionName = keyof TokenProxyOptions
+
+/** How an option of type `T` is written in the worker's URL. */
+type KindOf<T> = [NonNullable<T>] extends [number] ? 'number' : [NonNullable<T>] extends [string] ? 'string' : 'list'
+
+type OptionSpec<K extends OptionName> = { kind: KindOf<TokenProxyOptions[K]> } & ([NonNullable<TokenProxyOptions[K]>] extends [number]
+  ? { unit: string; min: number }
+  : unknown) &
+  ({} extends Pick<TokenProxyOptions, K> ? { default?: NonNullable<TokenProxyOptions[K]> } : { required: true })
+
+export const OPTION_NAMES = Object.keys(OPTIONS) as OptionName[]
+
 /** Options after validation: what the rest of the worker trusts. */
 export interface NormalizedOptions {
   /** Prefixes without their trailing slash: `/api/` becomes `/api`, `/` becomes ``. */
@@ -93,31 +127,19 @@ export interface NormalizedOptions {
   expiryLeeway: number
 }
 
-export const OPTION_NAMES = [
-  'apiPrefix',
-  'refreshUrl',
-  'trustedOrigins',
-  'refreshProtocol',
-  'clientId',
-  'scope',
-  'loginUrl',
-  'logoutUrl',
-  'refreshTimeout',
-  'maxReplayBytes',
-  'expiryLeeway',
-] as const
-const LISTS: readonly string[] = ['apiPrefix', 'trustedOrigins']
-const NUMBERS: readonly string[] = ['refreshTimeout', 'maxReplayBytes', 'expiryLeeway']
-const PROTOCOLS: readonly string[] = ['json', 'oauth2', 'cookie']
+const PROTOCOLS: readonly string[] = ['json', 'oauth2', 'cookie'] satisfies RefreshProtocol[]
 
-function fail(option: string, expected: string, got: unknown): never {
-  throw new TokenProxyOptionsError(
-    `Failed to configure the token proxy: \`${option}\` must be ${expected}, got ${describe(got)}.`,
-  )
+/** `value` as an absolute URL, or `undefined` when it is not one. */
+function parseUrl(value: unknown): URL | undefined {
+  try {
+    return typeof value === 'string' ? new URL(value) : undefined
+  } catch {
+    return undefined
+  }
 }
 
-function describe(value: unknown): string {
-  return typeof value === 'string' ? `'${value}'` : Array.isArray(value) ? 'an array' : String(value)
+function invalid(option: string, expected: string, got: unknown): TokenProxyOptionsError {
+  return new TokenProxyOptionsError(failed('configure the token proxy', mustBe(option, expected, got)))
 }
 
 /** True for `/x…` paths that stay on the origin they are resolved against. */
@@ -127,7 +149,7 @@ export function isSameOriginPath(value: unknown): value is string {
 
 function prefix(value: unknown): string {
   if (!isSameOriginPath(value) || /[?#]/.test(value)) {
-    fail('apiPrefix', "a path such as '/api/' (no query, no hash)", value)
+    throw invalid('apiPrefix', "a path such as '/api/' (no query, no hash)", value)
   }
   // Compared with `URL.pathname`, so normalized the same way (percent-encoding, dot segments).
   return new URL(value, 'http://x').pathname.replace(/\/+$/, '')
@@ -135,14 +157,11 @@ function prefix(value: unknown): string {
 
 /** An origin exactly as `URL.origin` writes it: `https://api.example.com`, no path, no slash. */
 function trustedOrigin(value: unknown): string {
-  let parsed: URL | undefined
-  try {
-    parsed = typeof value === 'string' ? new URL(value) : undefined
-  } catch {}
+  const parsed = parseUrl(value)
   // A host name, not a pattern: the URL parser lets `*` through.
   const host = /^(\[[0-9a-f:.]+\]|[a-z0-9-]+(\.[a-z0-9-]+)*)$/i
   if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== value || !host.test(parsed.hostname)) {
-    fail('trustedOrigins', "a list of origins such as 'https://api.example.com' (scheme, host and port; no path)", value)
+    throw invalid('trustedOrigins', "a list of origins such as 'https://api.example.com' (scheme, host and port; no path)", value)
   }
   return parsed.origin
 }
@@ -150,12 +169,9 @@ function trustedOrigin(value: unknown): string {
 /** A same-origin path, or an absolute URL on the worker's or a trusted origin; returned absolute. */
 function endpoint(option: string, value: unknown, origin: string, trusted: readonly string[]): string {
   if (isSameOriginPath(value)) return new URL(value, origin).href
-  let parsed: URL | undefined
-  try {
-    parsed = typeof value === 'string' ? new URL(value) : undefined
-  } catch {}
+  const parsed = parseUrl(value)
   if (!parsed || (parsed.origin !== origin && !trusted.includes(parsed.origin))) {
-    fail(option, "a same-origin path such as '/api/auth/refresh', or a URL on one of `trustedOrigins`", value)
+    throw invalid(option, "a same-origin path such as '/api/auth/refresh', or a URL on one of `trustedOrigins`", value)
   }
   return parsed.href
 }
@@ -166,110 +182,57 @@ function endpoint(option: string, value: unknown, origin: string, trusted: reado
  * allowed.
  */
 export function normalizeOptions(options: TokenProxyOptions, origin: string): NormalizedOptions {
-  if (typeof options !== 'object' || options === null) fail('options', 'an object', options)
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw invalid('options', 'an object', options)
   for (const key of Object.keys(options)) {
-    if (!(OPTION_NAMES as readonly string[]).includes(key)) {
-      throw new TokenProxyOptionsError(
-        `Failed to configure the token proxy: unknown option \`${key}\`; the options are ${OPTION_NAMES.join(', ')}.`,
-      )
+    if (!(key in OPTIONS)) {
+      throw new TokenProxyOptionsError(failed('configure the token proxy', `unknown option \`${key}\`; the options are ${OPTION_NAMES.join(', ')}`))
     }
   }
-  const {
-    apiPrefix,
-    refreshUrl,
-    trustedOrigins = [],
-    refreshProtocol = 'json',
-    clientId,
-    scope,
-    loginUrl,
-    logoutUrl,
-    refreshTimeout = 10_000,
-    maxReplayBytes = 1_048_576,
-    expiryLeeway = 30_000,
-  } = options
+  /** The option as given, or its default when left out. */
+  const given = <K extends OptionName>(name: K): TokenProxyOptions[K] => {
+    const value = options[name]
+    return value === undefined ? ((OPTIONS[name] as { default?: TokenProxyOptions[K] }).default as TokenProxyOptions[K]) : value
+  }
+  const numbers = {} as Record<'refreshTimeout' | 'maxReplayBytes' | 'expiryLeeway', number>
+  for (const name of ['refreshTimeout', 'maxReplayBytes', 'expiryLeeway'] as const) {
+    const { unit, min } = OPTIONS[name]
+    const value = given(name)
+    if (!Number.isInteger(value) || value! < min) throw invalid(name, `a whole number of ${unit}, ${min} or more`, value)
+    numbers[name] = value!
+  }
+
+  const apiPrefix = given('apiPrefix')
   const list: readonly unknown[] = Array.isArray(apiPrefix) ? apiPrefix : [apiPrefix]
-  if (list.length === 0) fail('apiPrefix', 'a path or a non-empty list of paths', apiPrefix)
-  if (!Array.isArray(trustedOrigins)) fail('trustedOrigins', 'a list of origins', trustedOrigins)
+  if (list.length === 0) throw invalid('apiPrefix', 'a path or a non-empty list of paths', apiPrefix)
+  const trustedOrigins = given('trustedOrigins')
+  if (!Array.isArray(trustedOrigins)) throw invalid('trustedOrigins', 'a list of origins', trustedOrigins)
   const trusted = trustedOrigins.map(trustedOrigin).filter((o) => o !== origin)
+  const refreshProtocol = given('refreshProtocol')!
   if (!PROTOCOLS.includes(refreshProtocol)) {
-    fail('refreshProtocol', PROTOCOLS.map((p) => `'${p}'`).join(' or '), refreshProtocol)
+    throw invalid('refreshProtocol', PROTOCOLS.map((p) => `'${p}'`).join(' or '), refreshProtocol)
   }
   // Only the oauth2 protocol takes these two; elsewhere they would be ignored.
   const oauth2 = refreshProtocol === 'oauth2'
-  const only = "left out unless `refreshProtocol` is 'oauth2'"
+  const oauth2Only = "left out unless `refreshProtocol` is 'oauth2'"
+  const { clientId, scope } = options
   if (oauth2 ? typeof clientId !== 'string' || clientId === '' : clientId !== undefined) {
-    fail('clientId', oauth2 ? 'a non-empty string' : only, clientId)
+    throw invalid('clientId', oauth2 ? 'a non-empty string' : oauth2Only, clientId)
   }
   // RFC 6749 §3.3: scope tokens of printable ASCII but `"` and `\`, one space apart.
   if (scope !== undefined && !(oauth2 && typeof scope === 'string' && /^[!#-[\]-~]+( [!#-[\]-~]+)*$/.test(scope))) {
-    fail('scope', oauth2 ? "scope tokens such as 'openid api'" : only, scope)
+    throw invalid('scope', oauth2 ? "scope tokens such as 'openid api'" : oauth2Only, scope)
   }
-  if (!Number.isInteger(refreshTimeout) || refreshTimeout <= 0) {
-    fail('refreshTimeout', 'a whole number of milliseconds above 0', refreshTimeout)
-  }
-  if (!Number.isInteger(maxReplayBytes) || maxReplayBytes < 0) {
-    fail('maxReplayBytes', 'a whole number of bytes, 0 or more', maxReplayBytes)
-  }
-  if (!Number.isInteger(expiryLeeway) || expiryLeeway < 0) {
-    fail('expiryLeeway', 'a whole number of milliseconds, 0 or more', expiryLeeway)
-  }
+  const optionalEndpoint = (name: 'loginUrl' | 'logoutUrl') =>
+    options[name] === undefined ? undefined : endpoint(name, options[name], origin, trusted)
   return {
     apiPrefixes: list.map(prefix),
     trustedOrigins: trusted,
-    refreshUrl: endpoint('refreshUrl', refreshUrl, origin, trusted),
-    loginUrl: loginUrl === undefined ? undefined : endpoint('loginUrl', loginUrl, origin, trusted),
-    logoutUrl: logoutUrl === undefined ? undefined : endpoint('logoutUrl', logoutUrl, origin, trusted),
+    refreshUrl: endpoint('refreshUrl', options.refreshUrl, origin, trusted),
+    loginUrl: optionalEndpoint('loginUrl'),
+    logoutUrl: optionalEndpoint('logoutUrl'),
     refreshProtocol,
     clientId,
     scope,
-    refreshTimeout,
-    maxReplayBytes,
-    expiryLeeway,
+    ...numbers,
   }
-}
-
-/**
- * Validates options read from the standalone worker's URL. Any script of the
- * origin can register the worker with a URL of its own making, for a scope
- * of its choosing, and that registration outlives the script: so the URL
- * may name no other origin to send a token or a refresh token to. Options
- * that do go in the worker file itself (`sw-token-proxy init`, the Vite
- * plugin), which no page script can change.
- */
-export function normalizeUrlOptions(options: TokenProxyOptions, origin: string): NormalizedOptions {
-  const normalized = normalizeOptions(options, origin)
-  // Without trusted origins, every endpoint is same-origin (`endpoint` allows no other).
-  if (normalized.trustedOrigins.length > 0) {
-    throw new TokenProxyOptionsError(
-      "Failed to configure the token proxy: `trustedOrigins` cannot be given in the worker's URL, where any script of the origin could set it; " +
-        'write the options into the worker file instead (`npx sw-token-proxy init`, or the Vite plugin).',
-    )
-  }
-  return normalized
-}
-
-/**
- * Writes options as the query string of the standalone worker's URL:
- * `apiPrefix=/api/&refreshUrl=/api/auth/refresh`. Lists repeat the key.
- */
-export function optionsToQuery(options: TokenProxyOptions): string {
-  const query = new URLSearchParams()
-  for (const key of OPTION_NAMES) {
-    const value = options[key]
-    for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
-      query.append(key, String(item))
-    }
-  }
-  return query.toString()
-}
-
-/** Reads options back from the standalone worker's query string. */
-export function optionsFromQuery(search: string): TokenProxyOptions {
-  const query = new URLSearchParams(search)
-  const options: Record<string, unknown> = {}
-  for (const key of new Set(query.keys())) {
-    const values = query.getAll(key)
-    options[key] = LISTS.includes(key) ? values : NUMBERS.includes(key) ? Number(values[0]) : values[0]
-  }
-  return options as unknown as TokenProxyOptions
 }

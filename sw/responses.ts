@@ -1,5 +1,8 @@
-/** Header set on responses the worker makes itself, so pages can tell them from the server's. */
-export const PROXY_HEADER = 'X-Token-Proxy'
+/**
+ * The responses the worker makes itself, each a JSON `{ error, reason }`
+ * marked with `X-Token-Proxy` so that pages can tell them from the server's.
+ */
+import { PROXY_HEADER } from '../common/headers.js'
 
 /** A JSON answer of the worker's own, marked with `PROXY_HEADER`. */
 function answer(status: number, mark: string, error: string, reason: string): Response {
