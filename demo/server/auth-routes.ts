@@ -1,0 +1,75 @@
+import type { IncomingMessage } from 'node:http'
+import type { AuthService, TokenSet } from './auth.js'
+import type { Exchange, Route } from './exchange.js'
+import { wait } from './exchange.js'
+import { answerFailure, type Faults } from './faults.js'
+import type { Gates } from './gates.js'
+
+const REFRESH_COOKIE = 'refresh_token'
+
+/**
+ * The refresh cookie: HttpOnly (no script reads it), Secure (browsers accept
+ * it on http://127.0.0.1 and localhost, which count as secure contexts),
+ * SameSite=Strict, sent only to /api/auth.
+ */
+export function refreshCookie(value: string, maxAge: number): string {
+  return `${REFRESH_COOKIE}=${value}; HttpOnly; Secure; SameSite=Strict; Path=/api/auth; Max-Age=${maxAge}`
+}
+
+function readCookie(req: IncomingMessage, name: string): string | undefined {
+  for (const pair of (req.headers.cookie ?? '').split(/;\s*/)) {
+    const at = pair.indexOf('=')
+    if (pair.slice(0, at) === name) return pair.slice(at + 1)
+  }
+  return undefined
+}
+
+export interface AuthRoutesOptions {
+  auth: AuthService
+  faults: Faults
+  gates: Gates
+  /** `'cookie'`: the refresh token travels only in an HttpOnly cookie, never in a body. */
+  refreshMode: 'json' | 'cookie'
+}
+
+/**
+ * Login (`POST /api/auth/login`, any user name and the password `demo`;
+ * `remember: false` asks for an access token only) and refresh (`POST
+ * /api/auth/refresh`, rotation and reuse detection, the fault switches).
+ */
+export function authRoutes({ auth, faults, gates, refreshMode }: AuthRoutesOptions): Route {
+  const cookieMode = refreshMode === 'cookie'
+  let refreshCalls = 0
+
+  /** A login or refresh answer: in cookie mode the refresh token goes only into the cookie. */
+  const issue = (x: Exchange, { refreshToken, ...rest }: Partial<TokenSet>, extra: object = {}) =>
+    cookieMode && refreshToken
+      ? x.json(200, { ...rest, ...extra }, { 'Set-Cookie': refreshCookie(refreshToken, 30 * 24 * 3600) })
+      : x.json(200, { ...rest, ...(refreshToken ? { refreshToken } : {}), ...extra })
+
+  return async (x) => {
+    if (x.req.method !== 'POST') return undefined
+    if (x.path === '/api/auth/login') {
+      const { username, password, remember } = x.input()
+      if (typeof username !== 'string' || username === '' || password !== 'demo') {
+        return x.json(401, { error: 'invalid_credentials', message: "Any user name, password 'demo'." })
+      }
+      // `remember: false` ("keep me signed in" unticked): an access token only, no refresh token.
+      return issue(x, remember === false ? auth.loginWithoutRefresh(username) : auth.login(username), { user: username })
+    }
+    if (x.path === '/api/auth/refresh') {
+      await gates.pass('/api/auth/refresh')
+      if (faults.refreshDelayMs) await wait(faults.refreshDelayMs)
+      const failure = faults.refreshFailure ?? faults.refreshFailureFor?.(++refreshCalls)
+      if (failure) return answerFailure(x.res, failure, faults)
+      // A client that went away (a stopped worker) could never store new tokens:
+      // rotating now would spend its refresh token for nothing. Keep it valid.
+      if (x.req.socket.destroyed) return 499
+      const presented = cookieMode ? readCookie(x.req, REFRESH_COOKIE) : x.input().refreshToken
+      const tokens = auth.rotate(presented)
+      if (tokens) return issue(x, tokens)
+      return x.json(400, { error: 'invalid_grant' }, cookieMode ? { 'Set-Cookie': refreshCookie('', 0) } : {})
+    }
+    return undefined
+  }
+}
