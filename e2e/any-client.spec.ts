@@ -136,7 +136,7 @@ test.describe('EventSource', () => {
     expect(server.requestsTo('/api/auth/refresh')).toHaveLength(1)
   })
 
-  test('reconnects go through the worker: an expired token is refreshed, a rejected refresh closes the EventSource', async ({ page, server, openConsole, login }) => {
+  test('B3 + B7 reconnects go through the worker: an expired token is refreshed, a rejected refresh closes the EventSource', async ({ page, server, openConsole, login }) => {
     // `stay`: record LOGOUT instead of going to the login page, to look at the EventSource after it.
     await openConsole(page, 'stay')
     const { accessToken: first } = await login(page)

@@ -1,21 +1,35 @@
 import { expect, test } from './fixtures.js'
 
+declare global {
+  interface Window {
+    /** What a spec left running in the page, to await later. */
+    pending?: Promise<unknown>
+    abortVictim?: () => void
+  }
+}
+
 test.describe('B15 abort', () => {
   test('a proxy.http request aborted while it waits for the refresh is never sent again; the refresh goes on for the others', async ({ page, server, openConsole, login }) => {
     await openConsole(page)
     const { accessToken: old } = await login(page)
     server.auth.expireAccessTokens()
-    server.faults.refreshDelayMs = 1_000
-    const outcomes = await page.evaluate(async () => {
+    const release = server.hold('/api/auth/refresh')
+    await page.evaluate(() => {
       const http = window.tokenProxy.http
       const controller = new AbortController()
+      window.abortVictim = () => controller.abort()
       const victim = http.get('/api/me?victim', { signal: controller.signal }).then((r) => r.status, (e: Error) => e.name)
       const others = [0, 1, 2].map((i) => http.get(`/api/me?other=${i}`).then((r) => r.status))
-      setTimeout(() => controller.abort(), 400)
-      return { victim: await victim, others: await Promise.all(others) }
+      window.pending = Promise.all([victim, Promise.all(others)])
     })
-    expect(outcomes).toEqual({ victim: 'CanceledError', others: [200, 200, 200] })
-    await page.waitForTimeout(300)
+    // The refresh is under way and the victim has its 401: it waits for the refresh now.
+    await server.arrival('/api/auth/refresh')
+    await expect.poll(() => server.requestsTo('/api/me').filter((r) => r.search === '?victim').length).toBe(1)
+    await page.evaluate(() => window.abortVictim!())
+    release()
+    expect(await page.evaluate(() => window.pending)).toEqual(['CanceledError', [200, 200, 200]])
+    // A sentinel sent after everything settled: a replay of the victim would have arrived before it.
+    expect(await page.evaluate(async () => (await fetch('/api/me?sentinel')).status)).toBe(200)
     const victim = server.requestsTo('/api/me').filter((r) => r.search === '?victim')
     // Sent once with the old token before the refresh; never replayed.
     expect(victim.map((r) => [r.status, r.authorization])).toEqual([[401, `Bearer ${old}`]])
@@ -28,19 +42,20 @@ test.describe('B15 abort', () => {
     await openConsole(page)
     await login(page)
     server.auth.expireAccessTokens()
-    server.faults.refreshDelayMs = 1_000
-    const outcomes = await page.evaluate(async () => {
-      const http = window.tokenProxy.http
-      const first = http.get('/api/me?first').then((r) => r.status)
-      // Arrives while the refresh runs, so the worker holds it back.
-      await new Promise((resolve) => setTimeout(resolve, 300))
+    const release = server.hold('/api/auth/refresh')
+    await page.evaluate(() => void (window.pending = window.tokenProxy.http.get('/api/me?first').then((r) => r.status)))
+    // The refresh runs: a request made now is held back by the worker until it ends.
+    await server.arrival('/api/auth/refresh')
+    const queued = page.evaluate(() => {
       const controller = new AbortController()
-      const queued = http.get('/api/me?queued', { signal: controller.signal }).then((r) => r.status, (e: Error) => e.name)
-      setTimeout(() => controller.abort(), 200)
-      return { first: await first, queued: await queued }
+      const queued = window.tokenProxy.http.get('/api/me?queued', { signal: controller.signal }).then((r) => r.status, (e: Error) => e.name)
+      controller.abort()
+      return queued
     })
-    expect(outcomes).toEqual({ first: 200, queued: 'CanceledError' })
-    await page.waitForTimeout(300)
+    expect(await queued).toBe('CanceledError')
+    release()
+    expect(await page.evaluate(() => window.pending)).toBe(200)
+    expect(await page.evaluate(async () => (await fetch('/api/me?sentinel')).status)).toBe(200)
     expect(server.requestsTo('/api/me').filter((r) => r.search === '?queued')).toEqual([])
   })
 
@@ -48,15 +63,18 @@ test.describe('B15 abort', () => {
     await openConsole(page)
     await login(page)
     server.auth.expireAccessTokens()
-    server.faults.refreshDelayMs = 1_000
-    const outcome = await page.evaluate(async () => {
+    const release = server.hold('/api/auth/refresh')
+    await page.evaluate(() => {
       const controller = new AbortController()
-      const call = fetch('/api/me?raw', { signal: controller.signal }).then((r) => r.status, (e: Error) => e.name)
-      setTimeout(() => controller.abort(), 400)
-      return call
+      window.abortVictim = () => controller.abort()
+      window.pending = fetch('/api/me?raw', { signal: controller.signal }).then((r) => r.status, (e: Error) => e.name)
     })
-    expect(outcome).toBe('AbortError')
-    // The page saw its abort at once; the worker, not knowing, replays after the refresh.
+    await server.arrival('/api/auth/refresh')
+    await page.evaluate(() => window.abortVictim!())
+    // The page sees its abort at once, while the refresh is still held.
+    expect(await page.evaluate(() => window.pending)).toBe('AbortError')
+    release()
+    // The worker, not knowing, replays after the refresh.
     await expect.poll(() => server.requestsTo('/api/me').filter((r) => r.search === '?raw').map((r) => r.status)).toEqual([401, 200])
   })
 })

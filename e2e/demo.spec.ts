@@ -3,7 +3,7 @@ import { expect, test } from './fixtures.js'
 
 /** The demo app as a visitor uses it (the tour the README's screenshot shows), then logout. */
 test.describe('demo app', () => {
-  test('login, a countdown, a 50-request burst, one refresh and the replays in the live logs, logout', async ({ page, server }) => {
+  test('B3 + B11 login, a countdown, a 50-request burst, one refresh and the replays in the live logs, logout', async ({ page, server }) => {
     await tour(page, server.url)
     await expect(page.locator('#user')).toHaveText('ada')
     await expect(page.locator('#expiry')).toHaveText(/^expires in \d+\.\d s$/)

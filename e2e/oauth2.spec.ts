@@ -23,7 +23,7 @@ const me = (page: Page, count = 1) =>
   )
 
 test.describe("refreshProtocol 'oauth2' against oidc-provider", () => {
-  test('an authorization-code login with PKCE in the browser; the page exchanges the code through the worker, which keeps the tokens (B13), and refreshes them', async ({ page, context, server, openConsole }) => {
+  test('B13 an authorization-code login with PKCE in the browser; the page exchanges the code through the worker, which keeps the tokens, and refreshes them', async ({ page, context, server, openConsole }) => {
     const oidc = await startOidc(server)
     // The provider's login page imports a web font; there is no network to fetch it from.
     await context.route(/fonts\.googleapis\.com/, (route) => route.abort())
@@ -71,7 +71,7 @@ test.describe("refreshProtocol 'oauth2' against oidc-provider", () => {
     expect(server.requestsTo('/oidc/token').map((r) => r.status)).toEqual([200, 200])
   })
 
-  test('the access token is injected; each expiry costs one refresh token grant, and the rotated refresh token is the one used next', async ({ page, server, openConsole }) => {
+  test('B1 + B3 the access token is injected; each expiry costs one refresh token grant, and the rotated refresh token is the one used next', async ({ page, server, openConsole }) => {
     const oidc = await startOidc(server)
     await openConsole(page, `stay&${options()}`)
     const session = await oidc.login('ada')
@@ -100,7 +100,7 @@ test.describe("refreshProtocol 'oauth2' against oidc-provider", () => {
     expect(await storedTokens(page)).toMatchObject({ expiresAt: expect.any(Number), refreshToken: expect.any(String) })
   })
 
-  test('invalid_grant (the grant was revoked) ends the session: LOGOUT, tokens gone, the request gets its 401', async ({ page, server, openConsole }) => {
+  test('B7 invalid_grant (the grant was revoked) ends the session: LOGOUT, tokens gone, the request gets its 401', async ({ page, server, openConsole }) => {
     const oidc = await startOidc(server)
     await openConsole(page, `stay&${options()}`)
     const session = await oidc.login('ada')

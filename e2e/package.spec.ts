@@ -114,7 +114,7 @@ test.describe('Package', () => {
     }
   })
 
-  test('importing the page module in plain Node (server-side rendering) does not throw', async () => {
+  test('B14 importing the page module in plain Node (server-side rendering) does not throw', async () => {
     // Node 21+ has a `navigator`: take it away, so the import meets no browser global at all.
     const script = `
       const globals = ['window', 'document', 'navigator', 'location', 'self']

@@ -12,7 +12,7 @@ const test = mergeTests(demoTest, proxyTest)
 const status = (page: Page, path: string) => page.evaluate(async (path) => (await fetch(path)).status, path)
 
 test.describe('sw-token-proxy/playwright', () => {
-  test('control, tokens, expiry now, a stopped and a restarted worker, logout, and the events of each', async ({ page, server, tokenProxy }) => {
+  test('B9 + B10 control, tokens, expiry now, a stopped and a restarted worker, logout, and the events of each', async ({ page, server, tokenProxy }) => {
     await page.goto(`${server.url}/console?stay`)
     await tokenProxy.waitForControl()
     const { accessToken, refreshToken } = server.auth.login('ada')
@@ -47,7 +47,7 @@ test.describe('sw-token-proxy/playwright', () => {
     expect(authorizations(server, '/api/me').at(-1)).toBeNull()
   })
 
-  test('says what is wrong: no worker controls the page, events not recorded, nothing to expire', async ({ browser, server, tokenProxy, page }) => {
+  test('B14 says what is wrong: no worker controls the page, events not recorded, nothing to expire', async ({ browser, server, tokenProxy, page }) => {
     const context = await browser.newContext()
     const bare = helperFor(await context.newPage())
     await expect(bare.setTokens({ accessToken: 'a' })).rejects.toThrow('sw-token-proxy: no service worker controls this page; call waitForControl() first')

@@ -34,7 +34,7 @@ test.describe('B14 bad input', () => {
 })
 
 test.describe('worker stopped mid-refresh', () => {
-  test('every request settles, no refresh token is lost or reused, the next request works', async ({ page, server, openConsole, login }) => {
+  test('B9 every request settles, no refresh token is lost or reused, the next request works', async ({ page, server, openConsole, login }) => {
     await openConsole(page, 'stay')
     const tokens = await login(page)
     server.auth.expireAccessTokens()
@@ -66,7 +66,7 @@ test.describe('worker stopped mid-refresh', () => {
 })
 
 test.describe('IndexedDB failing', () => {
-  test('the worker goes on from memory, says so once, and after a restart is logged out, not broken', async ({ page, context, server, login }) => {
+  test('B9 the worker goes on from memory, says so once, and after a restart is logged out, not broken', async ({ page, context, server, login }) => {
     const logged = workerConsole(context)
     await page.goto(`${server.url}/console?manual`)
     // A database of the same name without the worker's object store: every read and write fails.

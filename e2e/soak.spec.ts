@@ -38,7 +38,7 @@ const traffic = (tab: Page, count: number, label: string) =>
     [count, label] as const,
   )
 
-test('soak: 2,000 requests from 3 tabs, tokens expiring every second, random refresh failures', async ({ page, context, server, openConsole, login }) => {
+test('B3 + B8 soak: 2,000 requests from 3 tabs, tokens expiring every second, random refresh failures', async ({ page, context, server, openConsole, login }) => {
   test.setTimeout(120_000)
   server.auth.accessTtlMs = 1_000
   const chance = random(SEED)

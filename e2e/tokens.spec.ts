@@ -1,7 +1,7 @@
 import { expect, storedTokens, test } from './fixtures.js'
 
 test.describe('setTokens and logout', () => {
-  test('the worker uses tokens from setTokens at once, and the newest wins', async ({ page, server, openConsole, login }) => {
+  test('B1 + B17 the worker uses tokens from setTokens at once, and the newest wins', async ({ page, server, openConsole, login }) => {
     await openConsole()
     await login(page)
     const { accessToken: second } = await login(page)
@@ -10,7 +10,7 @@ test.describe('setTokens and logout', () => {
     expect(await storedTokens(page)).toMatchObject({ accessToken: second })
   })
 
-  test('setTokens rejects what is not a token set, naming the field', async ({ page, openConsole }) => {
+  test('B14 setTokens rejects what is not a token set, naming the field', async ({ page, openConsole }) => {
     await openConsole()
     const errors = await page.evaluate(async () => {
       const attempts: unknown[] = [{}, { accessToken: '' }, { accessToken: 'a', refreshToken: 7 }, { accessToken: 'a', expiresAt: 'soon' }]
@@ -31,7 +31,7 @@ test.describe('setTokens and logout', () => {
     ])
   })
 
-  test('logout() clears the tokens and sends every tab to the login page', async ({ page, context, server, openConsole, login }) => {
+  test('B11 logout() clears the tokens and sends every tab to the login page', async ({ page, context, server, openConsole, login }) => {
     await page.goto(`${server.url}/console?stay`)
     await expect(page.locator('#state')).toHaveAttribute('data-ready', 'true')
     const other = await openConsole(await context.newPage())
@@ -44,7 +44,7 @@ test.describe('setTokens and logout', () => {
     expect(server.requestsTo('/api/me').map((r) => r.authorization)).toEqual([null])
   })
 
-  test('registerTokenProxy rejects invalid options before registering anything', async ({ page, server }) => {
+  test('B14 registerTokenProxy rejects invalid options before registering anything', async ({ page, server }) => {
     await page.goto(`${server.url}/console?manual`)
     const errors = await page.evaluate(async () => {
       const attempts = [

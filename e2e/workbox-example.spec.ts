@@ -88,7 +88,7 @@ async function loadMe(page: Page): Promise<void> {
 }
 
 test.describe('Workbox example', () => {
-  test('precache: the worker caches the built app at install, and a reload renders it from there once the server no longer serves it', async ({ page, server, files }) => {
+  test('B2 precache: the worker caches the built app at install, and a reload renders it from there once the server no longer serves it', async ({ page, server, files }) => {
     await open(page, server)
     expect(await precache(page)).toEqual([{ name: `workbox-precache-v2-${server.url}/`, paths: precached }])
 

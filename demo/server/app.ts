@@ -62,7 +62,7 @@ export interface DemoServer {
   /** Resolves once `count` requests to `path` have arrived in all. */
   arrival(path: string, count?: number): Promise<void>
   /**
-   * Holds the answers to `path` (the refresh endpoint, or an API path) until
+   * Holds the answers to `path` (the refresh endpoint, an API path, a file) until
    * the returned function is called: for steps ordered by events.
    */
   hold(path: string): () => void
@@ -109,7 +109,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     authRoutes({ auth, faults, gates, refreshMode }),
     apiRoutes({ auth, faults, gates, port: () => port, cookieMode: refreshMode === 'cookie' }),
     feed.route,
-    fileRoute(files, deployment),
+    fileRoute(files, deployment, gates),
   ]
 
   const mounts = new Map<string, (req: IncomingMessage, res: ServerResponse) => void>()

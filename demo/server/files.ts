@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { extname, join, normalize, relative, resolve, sep } from 'node:path'
 import type { Route } from './exchange.js'
+import type { Gates } from './gates.js'
 
 /**
  * A built site's files by URL path, for `startDemoServer`'s `files`: every
@@ -49,9 +50,10 @@ export interface Deployment {
  * may take one out while the server runs), then `dist/sw.js` at `/sw.js` and
  * the built demo app.
  */
-export function fileRoute(extra: Record<string, string>, deployment: Deployment): Route {
+export function fileRoute(extra: Record<string, string>, deployment: Deployment, gates: Gates): Route {
   return async ({ url, res }) => {
     const path = url.pathname
+    await gates.pass(path)
     const file =
       extra[path] ??
       (path === '/sw.js'
