@@ -33,8 +33,10 @@ test.describe('B8 refresh unavailable', () => {
           body: { error: 'token_refresh_unavailable', reason: expect.any(String) },
         })
       }
-      // One refresh for the three.
-      expect(refreshCalls).toEqual(['POST'])
+      // One refresh for the three; a 503 is asked once more, within refreshTimeout.
+      expect(refreshCalls).toEqual(failure === '503' ? ['POST', 'POST'] : ['POST'])
+      // A redirecting refresh endpoint is not followed.
+      expect(server.requestsTo('/moved')).toEqual([])
       expect(await storedTokens(page)).toMatchObject({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken })
       expect(await page.evaluate(() => window.tokenProxyEvents)).toEqual([])
 
@@ -45,4 +47,22 @@ test.describe('B8 refresh unavailable', () => {
       expect(server.auth.stats.reuseDetections).toBe(0)
     })
   }
+
+  test('a 503 from the refresh endpoint is asked once more: the requests get their answers, one refresh in flight, no logout', async ({ page, context, server, openConsole, login }) => {
+    const refreshCalls: string[] = []
+    context.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/api/auth/refresh') refreshCalls.push(request.method())
+    })
+    await openConsole(page, 'stay')
+    await login(page)
+    server.auth.expireAccessTokens()
+    // The first refresh call is answered 503, the second as usual.
+    server.faults.refreshFailureFor = (call) => (call === 1 ? '503' : null)
+    const statuses = await page.evaluate(() => Promise.all([0, 1, 2].map(async (i) => (await fetch(`/api/me?i=${i}`)).status)))
+    expect(statuses).toEqual([200, 200, 200])
+    expect(refreshCalls).toEqual(['POST', 'POST'])
+    expect(server.requestsTo('/api/auth/refresh').map((r) => r.status)).toEqual([503, 200])
+    expect(await page.evaluate(() => window.tokenProxyEvents)).toEqual([{ type: 'refresh', reason: 'unauthorized' }])
+    expect(server.auth.stats.reuseDetections).toBe(0)
+  })
 })

@@ -61,7 +61,7 @@ test('B3 + B8 soak: 2,000 requests from 3 tabs, tokens expiring every second, ra
   const logouts = (await Promise.all(tabs.map((tab) => tab.evaluate(() => window.tokenProxyEvents.filter((e) => e.type === 'logout').length)))).reduce((a, b) => a + b)
   console.log(
     `soak (seed ${SEED}): ${statuses.length} requests in ${seconds.toFixed(1)} s from ${TABS} tabs: ` +
-      `${count(200)} ok, ${count(503)} refresh-unavailable, ${count(401)} 401, ${count(-1)} errors; ` +
+      `${count(200)} ok, ${count(503)} lost to refresh outages (503 refresh-unavailable), ${count(401)} 401, ${count(-1)} errors; ` +
       `refresh calls ${refreshes.length} (${refreshed} ok, ${injected} failed on purpose), ` +
       `${tokens} access tokens used, ${server.auth.stats.reuseDetections} reuse detections, ${logouts} logouts`,
   )

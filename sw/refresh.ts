@@ -72,19 +72,50 @@ export function refreshInit({ refreshProtocol, clientId, scope }: NormalizedOpti
   return { headers: { Accept: 'application/json' }, body: form, credentials: 'omit' }
 }
 
+/** Answers that say "busy, try again": a gateway or the server itself, not the session. */
+const TRANSIENT = new Set([502, 503, 504])
+/** How long to wait before the retry when the server does not say: not at all, a short-lived token has no time to lose. */
+const DEFAULT_RETRY_DELAY = 0
+
 /**
- * Calls the refresh endpoint once with `tokens`; `previous` is what the
- * answer continues (see `readTokenAnswer`). Never throws.
+ * Whether a refresh answer is worth one more try, and after how long: a
+ * 502, 503 or 504 is, after its `Retry-After` (seconds or an HTTP date) or
+ * at once, if the retry can still start before `deadline`.
+ * Anything else is not: a network failure least of all, since the server
+ * may have rotated the refresh token before the connection dropped, and
+ * presenting it again would trip its reuse detection.
+ */
+export function retryDelay(response: Response, now: number, deadline: number): number | undefined {
+  if (!TRANSIENT.has(response.status)) return undefined
+  const header = response.headers.get('Retry-After')?.trim()
+  const seconds = header && /^\d+$/.test(header) ? Number(header) * 1000 : header ? Date.parse(header) - now : Number.NaN
+  const delay = Number.isFinite(seconds) ? Math.max(0, seconds) : DEFAULT_RETRY_DELAY
+  return now + delay < deadline ? delay : undefined
+}
+
+/**
+ * Calls the refresh endpoint with `tokens`, and once more after a transient
+ * answer (see `retryDelay`), all within `refreshTimeout`; `previous` is
+ * what the answer continues (see `readTokenAnswer`). Never throws.
  */
 export async function requestRefresh(options: NormalizedOptions, tokens: Tokens, previous: Tokens = tokens): Promise<RefreshResult> {
-  try {
-    const response = await fetch(options.refreshUrl, {
+  const deadline = Date.now() + options.refreshTimeout
+  const attempt = () =>
+    fetch(options.refreshUrl, {
       ...refreshInit(options, tokens),
       method: 'POST',
       cache: 'no-store',
       redirect: 'manual',
-      signal: AbortSignal.timeout(options.refreshTimeout),
+      signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
     })
+  try {
+    let response = await attempt()
+    const delay = retryDelay(response, Date.now(), deadline)
+    if (delay !== undefined) {
+      await response.body?.cancel()
+      await new Promise((resolve) => setTimeout(resolve, delay))
+      response = await attempt()
+    }
     return await classifyRefreshResponse(response, previous, Date.now(), options.refreshProtocol)
   } catch (error) {
     const timedOut = error instanceof DOMException && error.name === 'TimeoutError'

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { normalizeOptions, type TokenProxyOptions } from '../../common/options.js'
 import type { Tokens } from '../../common/tokens.js'
-import { classifyRefreshResponse, refreshInit } from '../../sw/refresh.js'
+import { classifyRefreshResponse, refreshInit, retryDelay } from '../../sw/refresh.js'
 
 const NOW = 1_750_000_000_000
 const PREVIOUS: Tokens = { accessToken: 'old', refreshToken: 'R0', expiresAt: NOW - 1 }
@@ -210,5 +210,33 @@ describe('refreshInit: the request each protocol sends', () => {
   it("'json' sends the refresh token as JSON", () => {
     const init = refreshInit(options({}), tokens)
     expect(JSON.parse(String(init.body))).toStrictEqual({ refreshToken: 'R 0+&=' })
+  })
+})
+
+describe('B8 retryDelay: one more try after a transient answer, within the timeout', () => {
+  const NOW_MS = 1_750_000_000_000
+  const answer = (status: number, headers: HeadersInit = {}) => new Response(null, { status, headers })
+
+  it.each([502, 503, 504])('%i is retried at once', (status) => {
+    expect(retryDelay(answer(status), NOW_MS, NOW_MS + 10_000)).toBe(0)
+  })
+
+  it.each([200, 400, 401, 403, 404, 429, 500, 501])('%i is not retried', (status) => {
+    expect(retryDelay(answer(status), NOW_MS, NOW_MS + 10_000)).toBeUndefined()
+  })
+
+  it('honours Retry-After in seconds and as a date, when the retry still fits', () => {
+    expect(retryDelay(answer(503, { 'Retry-After': '2' }), NOW_MS, NOW_MS + 10_000)).toBe(2_000)
+    expect(retryDelay(answer(503, { 'Retry-After': new Date(NOW_MS + 3_000).toUTCString() }), NOW_MS, NOW_MS + 10_000)).toBe(3_000)
+    expect(retryDelay(answer(503, { 'Retry-After': new Date(NOW_MS - 3_000).toUTCString() }), NOW_MS, NOW_MS + 10_000)).toBe(0)
+  })
+
+  it('gives up when the pause would reach past the deadline', () => {
+    expect(retryDelay(answer(503, { 'Retry-After': '10' }), NOW_MS, NOW_MS + 10_000)).toBeUndefined()
+    expect(retryDelay(answer(503), NOW_MS, NOW_MS)).toBeUndefined()
+  })
+
+  it('takes a Retry-After it cannot read for none', () => {
+    expect(retryDelay(answer(503, { 'Retry-After': 'soon' }), NOW_MS, NOW_MS + 10_000)).toBe(0)
   })
 })
