@@ -1,4 +1,5 @@
-import { expect, test, workerQuery } from './fixtures.js'
+import { startDemoServer } from '../demo/server/app.js'
+import { expect, loginThroughPage, storedTokens, test, workerQuery } from './fixtures.js'
 
 test.describe('B10 ahead of expiry', () => {
   test('steady state: 200 requests over 20 s with 5 s tokens and a 2 s leeway, zero 401s, one refresh per token', async ({ page, server, openConsole, login }) => {
@@ -52,5 +53,35 @@ test.describe('B10 ahead of expiry', () => {
     await login(page)
     expect(await page.evaluate(async () => (await fetch('/api/me')).status)).toBe(200)
     expect(server.requestsTo('/api/auth/refresh')).toHaveLength(0)
+  })
+
+  test("the seed's protocol (opaque tokens, refresh answers with no expiry): each refreshed token is assumed to live as long as the last, so none meets a 401", async ({ page }) => {
+    const server = await startDemoServer({ protocol: 'seed', accessTtlMs: 2_000 })
+    try {
+      await page.goto(`${server.url}/console?stay&${workerQuery({ expiryLeeway: 500 })}`)
+      await expect(page.locator('#state')).toHaveAttribute('data-ready', 'true')
+      expect(await loginThroughPage(page)).toEqual({ status: 200, proxy: null, body: { user: 'ada' } })
+      // Traffic spread over three lifetimes of the token.
+      const statuses = await page.evaluate(async ({ count, gap }) => {
+        const out: number[] = []
+        for (let i = 0; i < count; i++) {
+          out.push((await fetch(`/api/me?i=${i}`)).status)
+          await new Promise((resolve) => setTimeout(resolve, gap))
+        }
+        return out
+      }, { count: 40, gap: 150 })
+      expect(statuses).toEqual(Array(40).fill(200))
+      expect(server.requestsTo('/api/me').filter((r) => r.status === 401)).toEqual([])
+      const refreshes = server.requestsTo('/api/auth/refresh')
+      expect(refreshes.length).toBeGreaterThanOrEqual(2)
+      expect(refreshes.every((r) => r.status === 200)).toBe(true)
+      expect(await page.evaluate(() => window.tokenProxyEvents)).toEqual(refreshes.map(() => ({ type: 'refresh', reason: 'expiry' })))
+      // The refreshed token's expiry is the assumed one: the login answer's lifetime again.
+      const stored = (await storedTokens(page)) as { expiresAt: number; obtainedAt: number }
+      expect(stored.expiresAt - stored.obtainedAt).toBeGreaterThanOrEqual(1_990)
+      expect(stored.expiresAt - stored.obtainedAt).toBeLessThanOrEqual(2_010)
+    } finally {
+      await server.close()
+    }
   })
 })

@@ -24,6 +24,13 @@ export interface DemoServerOptions {
    * `/api/auth`, never in a body. @default 'json'
    */
   refreshMode?: 'json' | 'cookie'
+  /**
+   * `'seed'`: the protocol of the classic interceptor blog post, and of many
+   * hand-written servers: opaque access tokens, a login answer of `{ token,
+   * refreshToken, expiresIn }`, a refresh answer of `{ token, refreshToken }`
+   * that says nothing of the new token's expiry. @default 'demo'
+   */
+  protocol?: 'demo' | 'seed'
   /** The token service to trust, for a second server acting as an API on another origin. @default a new one */
   auth?: AuthService
   /**
@@ -95,7 +102,8 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
  * recorded with the `Authorization` it carried.
  */
 export async function startDemoServer(options: DemoServerOptions = {}): Promise<DemoServer> {
-  const auth = options.auth ?? new AuthService(options.accessTtlMs ?? 10_000)
+  const protocol = options.protocol ?? 'demo'
+  const auth = options.auth ?? new AuthService(options.accessTtlMs ?? 10_000, { opaque: protocol === 'seed' })
   const faults = noFaults()
   const deployment: Deployment = { workerBuild: 0 }
   const refreshMode = options.refreshMode ?? 'json'
@@ -106,7 +114,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   let port = 0
   // In order: the first route that answers wins.
   const routes: Route[] = [
-    authRoutes({ auth, faults, gates, refreshMode }),
+    authRoutes({ auth, faults, gates, refreshMode, protocol }),
     apiRoutes({ auth, faults, gates, port: () => port, cookieMode: refreshMode === 'cookie' }),
     feed.route,
     fileRoute(files, deployment, gates),

@@ -30,6 +30,8 @@ export interface AuthRoutesOptions {
   gates: Gates
   /** `'cookie'`: the refresh token travels only in an HttpOnly cookie, never in a body. */
   refreshMode: 'json' | 'cookie'
+  /** How answers are written: see `DemoServerOptions.protocol`. */
+  protocol: 'demo' | 'seed'
 }
 
 /**
@@ -37,15 +39,21 @@ export interface AuthRoutesOptions {
  * `remember: false` asks for an access token only) and refresh (`POST
  * /api/auth/refresh`, rotation and reuse detection, the fault switches).
  */
-export function authRoutes({ auth, faults, gates, refreshMode }: AuthRoutesOptions): Route {
+export function authRoutes({ auth, faults, gates, refreshMode, protocol }: AuthRoutesOptions): Route {
   const cookieMode = refreshMode === 'cookie'
   let refreshCalls = 0
 
-  /** A login or refresh answer: in cookie mode the refresh token goes only into the cookie. */
-  const issue = (x: Exchange, { refreshToken, ...rest }: Partial<TokenSet>, extra: object = {}) =>
-    cookieMode && refreshToken
-      ? x.json(200, { ...rest, ...extra }, { 'Set-Cookie': refreshCookie(refreshToken, 30 * 24 * 3600) })
-      : x.json(200, { ...rest, ...(refreshToken ? { refreshToken } : {}), ...extra })
+  /**
+   * A login or refresh answer: in cookie mode the refresh token goes only
+   * into the cookie; the seed's protocol calls the access token `token` and
+   * says nothing of its expiry when refreshing.
+   */
+  const issue = (x: Exchange, { refreshToken, accessToken, expiresIn }: Partial<TokenSet>, extra: object = {}, refreshing = false) => {
+    const answer = protocol === 'seed' ? { token: accessToken, ...(refreshing ? {} : { expiresIn }) } : { accessToken, expiresIn }
+    return cookieMode && refreshToken
+      ? x.json(200, { ...answer, ...extra }, { 'Set-Cookie': refreshCookie(refreshToken, 30 * 24 * 3600) })
+      : x.json(200, { ...answer, ...(refreshToken ? { refreshToken } : {}), ...extra })
+  }
 
   return async (x) => {
     if (x.req.method !== 'POST') return undefined
@@ -67,7 +75,7 @@ export function authRoutes({ auth, faults, gates, refreshMode }: AuthRoutesOptio
       if (x.req.socket.destroyed) return 499
       const presented = cookieMode ? readCookie(x.req, REFRESH_COOKIE) : x.input().refreshToken
       const tokens = auth.rotate(presented)
-      if (tokens) return issue(x, tokens)
+      if (tokens) return issue(x, tokens, {}, true)
       return x.json(400, { error: 'invalid_grant' }, cookieMode ? { 'Set-Cookie': refreshCookie('', 0) } : {})
     }
     return undefined

@@ -33,7 +33,14 @@ export class AuthService {
   private readonly access = new Map<string, { sid: string; expiresAt: number }>()
   private readonly refresh = new Map<string, { sid: string; used: boolean }>()
 
-  constructor(public accessTtlMs: number) {}
+  /**
+   * `opaque`: access tokens are random strings the server looks up, as many
+   * hand-written servers issue, instead of JWTs that say when they expire.
+   */
+  constructor(
+    public accessTtlMs: number,
+    private readonly options: { opaque?: boolean } = {},
+  ) {}
 
   login(user: string): TokenSet {
     this.stats.logins++
@@ -69,17 +76,23 @@ export class AuthService {
     return this.issue(entry.sid, session.user)
   }
 
-  /** The identity behind `Authorization: Bearer …`, if its token is valid now. */
-  verify(authorization: string | undefined): Identity | undefined {
+  /** The grant id (`jti`) of a Bearer token whose signature holds; for opaque tokens, the token itself. */
+  private grantOf(authorization: string | undefined): string | undefined {
     const token = /^Bearer (.+)$/.exec(authorization ?? '')?.[1]
+    if (this.options.opaque) return token
     const [header, payload, signature] = token?.split('.') ?? []
     if (!header || !payload || !signature) return undefined
     const expected = this.sign(`${header}.${payload}`)
     if (expected.length !== signature.length || !timingSafeEqual(Buffer.from(expected), Buffer.from(signature))) {
       return undefined
     }
-    const { jti } = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { jti: string }
-    const grant = this.access.get(jti)
+    return (JSON.parse(Buffer.from(payload, 'base64url').toString()) as { jti: string }).jti
+  }
+
+  /** The identity behind `Authorization: Bearer …`, if its token is valid now. */
+  verify(authorization: string | undefined): Identity | undefined {
+    const id = this.grantOf(authorization)
+    const grant = id === undefined ? undefined : this.access.get(id)
     const session = grant && this.sessions.get(grant.sid)
     if (!grant || !session || session.revoked || grant.expiresAt <= Date.now()) return undefined
     return { user: session.user, sid: grant.sid }
@@ -87,10 +100,8 @@ export class AuthService {
 
   /** When the access token behind a verified `Authorization` expires (epoch ms): the demo shows a countdown. */
   expiryOf(authorization: string | undefined): number | undefined {
-    const payload = /^Bearer [^.]+\.([^.]+)\./.exec(authorization ?? '')?.[1]
-    if (!payload || !this.verify(authorization)) return undefined
-    const { jti } = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { jti: string }
-    return this.access.get(jti)?.expiresAt
+    const id = this.verify(authorization) && this.grantOf(authorization)
+    return id ? this.access.get(id)?.expiresAt : undefined
   }
 
   /** Every access token issued so far stops working now; refresh tokens still do. */
@@ -109,17 +120,22 @@ export class AuthService {
   }
 
   private issue(sid: string, user: string): TokenSet {
-    const jti = randomUUID()
     const now = Date.now()
     const expiresAt = now + this.accessTtlMs
+    const refreshToken = randomBytes(24).toString('base64url')
+    this.refresh.set(refreshToken, { sid, used: false })
+    if (this.options.opaque) {
+      const accessToken = randomBytes(24).toString('base64url')
+      this.access.set(accessToken, { sid, expiresAt })
+      return { accessToken, refreshToken, expiresIn: this.accessTtlMs / 1000 }
+    }
+    const jti = randomUUID()
     this.access.set(jti, { sid, expiresAt })
     const head = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))
     // exp - iat is the lifetime in whole seconds, as real issuers write it; exp never
     // falls after the moment the server stops accepting the token.
     const iat = Math.floor(now / 1000)
     const body = base64url(JSON.stringify({ sub: user, sid, jti, iat, exp: iat + Math.ceil(this.accessTtlMs / 1000) }))
-    const refreshToken = randomBytes(24).toString('base64url')
-    this.refresh.set(refreshToken, { sid, used: false })
     return {
       accessToken: `${head}.${body}.${this.sign(`${head}.${body}`)}`,
       refreshToken,
