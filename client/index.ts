@@ -2,15 +2,16 @@ import axios, { type AxiosInstance, type CreateAxiosDefaults } from 'axios'
 import { failed, mustBe, TokenProxyError, TokenProxyOptionsError } from '../common/errors.js'
 import { REQUEST_ID_HEADER } from '../common/headers.js'
 import { isSameOriginPath, type TokenProxyOptions } from '../common/options.js'
-import { isWorkerMessage, type LogoutReason, type RefreshReason } from '../common/protocol.js'
+import { isWorkerMessage, type LogoutReason, type RefreshReason, type Session } from '../common/protocol.js'
 import { normalizeUrlOptions, optionsToQuery } from '../common/query.js'
 import { checkTokens, type Tokens } from '../common/tokens.js'
-import { ask, waitForControl } from './control.js'
+import { ask, resultOf, startFailure, waitForControl } from './control.js'
+import { checkScope, registrationFailure } from './diagnose.js'
 import { loginRedirect } from './redirect.js'
 
 export { TokenProxyError, TokenProxyOptionsError, isTokenProxyError } from '../common/errors.js'
 export { safeNext, loginRedirect } from './redirect.js'
-export type { TokenProxyOptions, Tokens, LogoutReason, RefreshReason }
+export type { TokenProxyOptions, Tokens, LogoutReason, RefreshReason, Session }
 
 export interface LogoutEvent {
   /** `'refresh-rejected'`: the server ended the session; `'logout'`: some tab called `logout()`. */
@@ -26,6 +27,8 @@ export interface TokenProxyEvents {
   logout: LogoutEvent
   /** The worker refreshed the tokens (for any tab). */
   refresh: RefreshEvent
+  /** The session changed, in any tab: signed in, refreshed, expired now, ended. */
+  session: Session
 }
 
 export interface RegisterTokenProxyOptions {
@@ -51,8 +54,10 @@ export interface RegisterTokenProxyOptions {
 export interface TokenProxy {
   /** An axios instance with no token code: the worker adds the token and refreshes it. */
   http: AxiosInstance
-  /** Hands tokens to the worker (for apps that log in some other way). Write-only. */
+  /** Hands tokens to the worker (for apps that log in some other way), starting a new session. Write-only. */
   setTokens(tokens: Tokens): Promise<void>
+  /** Whether there is a session and until when its access token is known to be valid; never a token. */
+  session(): Promise<Session>
   /** Clears the tokens everywhere; every tab gets LOGOUT. */
   logout(): Promise<void>
   /** Listens for an event of every tab; returns the function that stops listening. */
@@ -72,7 +77,7 @@ function withAborts(http: AxiosInstance, worker: () => ServiceWorker, timeout: n
     // Unique across tabs, which share one worker.
     const id = crypto.randomUUID()
     config.headers.set(REQUEST_ID_HEADER, id)
-    signal.addEventListener('abort', () => void ask(worker(), { type: 'ABORT', id }, timeout, 'abort the request').catch(() => {}), { once: true })
+    signal.addEventListener('abort', () => void resultOf(worker(), { type: 'ABORT', id }, timeout, 'abort the request').catch(() => {}), { once: true })
     return config
   })
   return http
@@ -83,42 +88,51 @@ function invalid(option: string, expected: string, got: unknown): never {
 }
 
 /**
- * Registers the token proxy worker and resolves once it controls the page.
- * Rejects with a `TokenProxyOptionsError` for invalid options, before
- * registering anything.
+ * Registers the token proxy worker and resolves once it controls the page
+ * and answers. Rejects with a `TokenProxyOptionsError` for invalid options,
+ * before registering anything, and with a `TokenProxyError` that names the
+ * cause and the fix when the worker cannot serve this page: not found, not
+ * JavaScript, a scope that does not cover the page, a worker that cannot
+ * start the proxy.
  */
 export async function registerTokenProxy(options: RegisterTokenProxyOptions): Promise<TokenProxy> {
+  const what = 'register the token proxy'
   if (typeof window === 'undefined') {
-    throw new TokenProxyError(failed('register the token proxy', 'call it in a browser page, not during server-side rendering or in a worker'))
+    throw new TokenProxyError(failed(what, 'call it in a browser page, not during server-side rendering or in a worker'))
   }
   const { workerUrl, worker, scope, loginPath = '/login', onLogout, http, timeout = 10_000 } = options ?? {}
-  if (typeof workerUrl !== 'string' || workerUrl === '' || workerUrl.includes('?') && worker) {
+  if (typeof workerUrl !== 'string' || workerUrl === '' || (workerUrl.includes('?') && worker)) {
     invalid('workerUrl', "a script URL such as '/sw.js' (without a query when `worker` is given)", workerUrl)
   }
   if (!isSameOriginPath(loginPath)) invalid('loginPath', "a same-origin path such as '/login'", loginPath)
-  if (!Number.isInteger(timeout) || timeout <= 0) invalid('timeout', 'a whole number of milliseconds above 0', timeout)
+  if (!Number.isInteger(timeout) || timeout <= 0) invalid('timeout', 'a whole number of milliseconds, 1 or more', timeout)
   if (onLogout !== undefined && typeof onLogout !== 'function') invalid('onLogout', 'a function', onLogout)
   if (worker) normalizeUrlOptions(worker, location.origin)
   const container = navigator.serviceWorker
   if (!container) {
     throw new TokenProxyError(
-      failed('register the token proxy', 'this page has no service workers: it needs https (or http on localhost), and a browser window that allows them (Firefox before 138 has none in private windows)'),
+      failed(what, 'this page has no service workers: it needs https (or http on localhost), and a browser window that allows them (Firefox before 138 has none in private windows)'),
     )
   }
 
   const url = worker ? `${workerUrl}?${optionsToQuery(worker)}` : workerUrl
-  await container.register(url, scope === undefined ? undefined : { scope }).catch((cause: unknown) => {
-    throw new TokenProxyError(failed('register the token proxy', String((cause as Error)?.message ?? cause)), { cause })
-  })
+  let registration: ServiceWorkerRegistration
+  try {
+    registration = await container.register(url, scope === undefined ? undefined : { scope })
+  } catch (cause) {
+    throw await registrationFailure(url, cause)
+  }
+  await checkScope(container, registration)
   let controller = await waitForControl(container, timeout)
   container.addEventListener('controllerchange', () => {
     if (container.controller) controller = container.controller
   })
 
   const listeners = new Map<string, Set<(event: never) => void>>()
-  const emit = (type: keyof TokenProxyEvents, event: object) => {
-    for (const listener of listeners.get(type) ?? []) listener(event as never)
+  const emit = <K extends keyof TokenProxyEvents>(type: K, event: TokenProxyEvents[K]) => {
+    for (const listener of listeners.get(type) ?? []) (listener as (event: TokenProxyEvents[K]) => void)(event)
   }
+  let leaving = false
   container.addEventListener('message', (event) => {
     // Only our controller speaks for the token proxy, with one exception: a
     // LOGOUT from any service worker of the origin (the container delivers no
@@ -128,17 +142,29 @@ export async function registerTokenProxy(options: RegisterTokenProxyOptions): Pr
     const message = event.data
     if (message.type !== 'LOGOUT' && event.source !== container.controller) return
     if (message.type === 'REFRESHED') emit('refresh', { reason: message.reason })
+    if (message.type === 'SESSION') emit('session', message.session)
     if (message.type === 'LOGOUT') {
       const logout: LogoutEvent = { reason: message.reason }
       emit('logout', logout)
       if (onLogout) onLogout(logout)
-      else location.assign(loginRedirect(loginPath, location))
+      // Once, and not from the login page itself: a second LOGOUT (another tab's, another worker's) changes nothing.
+      else if (!leaving && location.pathname !== new URL(loginPath, location.href).pathname) {
+        leaving = true
+        location.assign(loginRedirect(loginPath, location))
+      }
     }
   })
   container.startMessages()
+
+  const hello = await resultOf(controller, { type: 'HELLO' }, timeout, what).catch((cause: unknown) => {
+    throw new TokenProxyError(failed(what, `the worker at ${new URL(controller.scriptURL).pathname} does not answer: does it call installTokenProxy?`), { cause })
+  })
+  // The worker could not start the proxy: nothing would get a token, so say why now.
+  const failure = startFailure(controller, hello, what)
+  if (failure) throw failure
   // Page and worker deployed from different versions: say so once, and carry on
   // (tokens are still injected; the update that follows brings them together).
-  await ask(controller, { type: 'HELLO' }, timeout, 'register the token proxy').catch((error: unknown) => console.warn(error))
+  if (!hello.ok) console.warn(new TokenProxyError(failed(what, hello.error)))
 
   return {
     http: withAborts(axios.create(http), () => controller, timeout),
@@ -148,7 +174,12 @@ export async function registerTokenProxy(options: RegisterTokenProxyOptions): Pr
       const { accessToken, refreshToken, expiresAt } = tokens
       await ask(controller, { type: 'SET_TOKENS', tokens: { accessToken, refreshToken, expiresAt } }, timeout, 'set the tokens')
     },
-    logout: () => ask(controller, { type: 'LOGOUT' }, timeout, 'log out'),
+    async session() {
+      const { session } = await ask(controller, { type: 'SESSION' }, timeout, 'read the session')
+      if (!session) throw new TokenProxyError(failed('read the session', 'the worker answered without one'))
+      return { active: session.active, expiresAt: session.expiresAt }
+    },
+    logout: async () => void (await ask(controller, { type: 'LOGOUT' }, timeout, 'log out')),
     on(type, listener) {
       const set = listeners.get(type) ?? new Set()
       listeners.set(type, set.add(listener as (event: never) => void))

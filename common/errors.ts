@@ -21,7 +21,7 @@ export function isTokenProxyError(value: unknown): value is TokenProxyError {
 
 /** Every message reads `Failed to <what>: <why>.`: what the caller tried, and what stood in the way. */
 export function failed(what: string, why: string): string {
-  return `Failed to ${what}: ${why}.`
+  return `Failed to ${what}: ${why.replace(/\.+$/, '')}.`
 }
 
 /** A value given to the proxy as its messages show it: strings quoted, lists as JSON, the rest as `String` writes them. */

@@ -8,6 +8,17 @@ import type { Tokens } from './tokens.js'
 export const PROTOCOL_VERSION = 1
 
 /**
+ * What a page may know of the session (B17): whether there is one, and
+ * until when its access token is known to be valid. Never a token.
+ */
+export interface Session {
+  /** Tokens are stored: API requests go out with one. */
+  active: boolean
+  /** Epoch milliseconds when the access token expires, when known; `null` otherwise. */
+  expiresAt: number | null
+}
+
+/**
  * Page → worker. Each is answered with a `RESULT` on `event.ports[0]`; a
  * message of another protocol version gets a `RESULT` that says so.
  */
@@ -16,6 +27,8 @@ export type PageMessage =
   | { tokenProxy: typeof PROTOCOL_VERSION; type: 'SET_TOKENS'; tokens: Tokens }
   | { tokenProxy: typeof PROTOCOL_VERSION; type: 'LOGOUT' }
   | { tokenProxy: typeof PROTOCOL_VERSION; type: 'CLAIM' }
+  /** What is the session now? Answered with `session`. */
+  | { tokenProxy: typeof PROTOCOL_VERSION; type: 'SESSION' }
   /** `proxy.http` gave up on the request it sent with this id (B15). */
   | { tokenProxy: typeof PROTOCOL_VERSION; type: 'ABORT'; id: string }
   /**
@@ -29,12 +42,20 @@ export type LogoutReason = 'refresh-rejected' | 'logout'
 /** What made the worker refresh: the token was about to expire, or a request got a 401. */
 export type RefreshReason = 'expiry' | 'unauthorized'
 
+/** What a successful `RESULT` may carry besides `ok`, by the message it answers. */
+export interface Answer {
+  /** For SESSION. */
+  session?: Session
+}
+
 /** Worker → page. */
 export type WorkerMessage =
-  | { tokenProxy: typeof PROTOCOL_VERSION; type: 'RESULT'; ok: true }
+  | ({ tokenProxy: typeof PROTOCOL_VERSION; type: 'RESULT'; ok: true } & Answer)
   | { tokenProxy: typeof PROTOCOL_VERSION; type: 'RESULT'; ok: false; error: string; version: number }
   | { tokenProxy: typeof PROTOCOL_VERSION; type: 'LOGOUT'; reason: LogoutReason }
   | { tokenProxy: typeof PROTOCOL_VERSION; type: 'REFRESHED'; reason: RefreshReason }
+  /** The session changed: signed in, refreshed, expired, ended; in any tab. */
+  | { tokenProxy: typeof PROTOCOL_VERSION; type: 'SESSION'; session: Session }
 
 /** A message as written, before the protocol version is stamped on it. */
 export type Unversioned<T> = T extends unknown ? Omit<T, 'tokenProxy'> : never
@@ -42,8 +63,11 @@ export type Unversioned<T> = T extends unknown ? Omit<T, 'tokenProxy'> : never
 export type PageMessageType = PageMessage['type']
 export type WorkerMessageType = WorkerMessage['type']
 
-const PAGE_TYPES: readonly string[] = ['HELLO', 'SET_TOKENS', 'LOGOUT', 'CLAIM', 'ABORT', 'EXPIRE'] satisfies PageMessageType[]
-const WORKER_TYPES: readonly string[] = ['RESULT', 'LOGOUT', 'REFRESHED'] satisfies WorkerMessageType[]
+const PAGE_TYPES: readonly string[] = ['HELLO', 'SET_TOKENS', 'LOGOUT', 'CLAIM', 'SESSION', 'ABORT', 'EXPIRE'] satisfies PageMessageType[]
+const WORKER_TYPES: readonly string[] = ['RESULT', 'LOGOUT', 'REFRESHED', 'SESSION'] satisfies WorkerMessageType[]
+
+/** The session as a page may see it: nothing of the tokens but whether they exist and their expiry. */
+export const sessionOf = (tokens: Tokens | null): Session => ({ active: tokens !== null, expiresAt: tokens?.expiresAt ?? null })
 
 /**
  * A message of this protocol: a known type and a protocol version. Any

@@ -75,7 +75,7 @@ test.describe('B11 all tabs', () => {
 
     await page.evaluate(() => window.tokenProxy.logout())
     await expect
-      .poll(() => loose.evaluate(() => (window as unknown as { seen: unknown[] }).seen))
+      .poll(() => loose.evaluate(() => (window as unknown as { seen: { type: string }[] }).seen.filter((m) => m.type === 'LOGOUT')))
       .toEqual([{ tokenProxy: 1, type: 'LOGOUT', reason: 'logout' }])
   })
 })

@@ -1,5 +1,6 @@
 import { failed, TokenProxyError } from '../common/errors.js'
 import { normalizeOptions, type TokenProxyOptions } from '../common/options.js'
+import { sessionOf } from '../common/protocol.js'
 import { checkTokens } from '../common/tokens.js'
 import { createAborts } from './abort.js'
 import { createCoordinator } from './coordinator.js'
@@ -34,7 +35,8 @@ export function installTokenProxy(options: TokenProxyOptions): void {
   installed = true
 
   const cookie = normalized.refreshProtocol === 'cookie'
-  const store = createTokenStore({ keepRefreshToken: !cookie })
+  // Every tab hears when the session changes: signed in, refreshed, ended (B17; never a token).
+  const store = createTokenStore({ keepRefreshToken: !cookie, onChange: (tokens) => void tellTabs({ type: 'SESSION', session: sessionOf(tokens) }) })
   const coordinator = createCoordinator({
     store,
     refreshTokenRequired: !cookie,
@@ -74,6 +76,7 @@ export function installTokenProxy(options: TokenProxyOptions): void {
     },
     LOGOUT: () => logout(normalized, store, handleApi),
     CLAIM: () => self.clients.claim(),
+    SESSION: async () => ({ session: sessionOf(await store.read()) }),
     ABORT: ({ id }) => {
       if (typeof id === 'string') aborts.abort(id)
     },

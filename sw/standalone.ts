@@ -10,6 +10,7 @@ import { failed, TokenProxyOptionsError } from '../common/errors.js'
 import type { TokenProxyOptions } from '../common/options.js'
 import { normalizeUrlOptions, optionsFromQuery } from '../common/query.js'
 import { installTokenProxy } from './install.js'
+import { refuseTabs } from './tabs.js'
 
 declare const self: ServiceWorkerGlobalScope & { swTokenProxyOptions?: TokenProxyOptions }
 
@@ -29,8 +30,9 @@ try {
     installTokenProxy(options)
   }
 } catch (error) {
-  // Half-working is worse than not working: handle nothing, say why.
+  // Half-working is worse than not working: handle nothing, and say why, here and to every page that asks.
   console.error(error)
+  refuseTabs(String((error as Error)?.message ?? error))
 }
 
 self.addEventListener('install', () => void self.skipWaiting())

@@ -29,7 +29,14 @@ const KEY = 'tokens'
  * re-reads storage under the refresh lock. If IndexedDB fails, the worker goes
  * on from memory for the rest of its life and says so once.
  */
-export function createTokenStore({ keepRefreshToken = true } = {}): TokenStore {
+export interface TokenStoreOptions {
+  /** False with the cookie protocol: the refresh credential lives in an HttpOnly cookie, never here. @default true */
+  keepRefreshToken?: boolean
+  /** Called once tokens were written or cleared, here or by another worker of the origin. */
+  onChange?: (tokens: Tokens | null) => void
+}
+
+export function createTokenStore({ keepRefreshToken = true, onChange }: TokenStoreOptions = {}): TokenStore {
   const db = createStore(DB_NAME, STORE_NAME)
   let memory: Tokens | null | undefined
   let generation = 0
@@ -41,6 +48,7 @@ export function createTokenStore({ keepRefreshToken = true } = {}): TokenStore {
     peers.onmessage = () => {
       generation++
       memory = undefined
+      if (onChange) void store.read().then(onChange)
     }
   }
 
@@ -61,7 +69,7 @@ export function createTokenStore({ keepRefreshToken = true } = {}): TokenStore {
     return safely(async () => (await get<Tokens>(KEY, db)) ?? null, undefined)
   }
 
-  return {
+  const store: TokenStore = {
     get generation() {
       return generation
     },
@@ -89,12 +97,15 @@ export function createTokenStore({ keepRefreshToken = true } = {}): TokenStore {
       memory = tokens
       await safely(() => set(KEY, tokens, db), undefined)
       peers?.postMessage('changed')
+      onChange?.(tokens)
     },
     async clear() {
       generation++
       memory = null
       await safely(() => del(KEY, db), undefined)
       peers?.postMessage('changed')
+      onChange?.(null)
     },
   }
+  return store
 }

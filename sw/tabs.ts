@@ -1,4 +1,4 @@
-import { isPageMessage, PROTOCOL_VERSION, type PageMessage, type PageMessageType, type Unversioned, type WorkerMessage } from '../common/protocol.js'
+import { isPageMessage, PROTOCOL_VERSION, type Answer, type PageMessage, type PageMessageType, type Unversioned, type WorkerMessage } from '../common/protocol.js'
 import { fromOwnWindow } from './sources.js'
 
 declare const self: ServiceWorkerGlobalScope
@@ -14,9 +14,12 @@ export async function tellTabs(message: Unversioned<WorkerMessage>): Promise<voi
   for (const client of windows) client.postMessage({ tokenProxy: PROTOCOL_VERSION, ...message })
 }
 
-/** What the worker does for each page message; a handler that throws is answered with its message. */
+/**
+ * What the worker does for each page message: what it returns goes into the
+ * `RESULT`; a handler that throws is answered with its message.
+ */
 export type PageHandlers = {
-  [T in PageMessageType]: (message: Extract<PageMessage, { type: T }>) => Promise<void> | void
+  [T in PageMessageType]: (message: Extract<PageMessage, { type: T }>) => Promise<Answer | void> | Answer | void
 }
 
 /**
@@ -36,14 +39,26 @@ export function listenToTabs(handlers: PageHandlers): void {
       refuse(`the page speaks token proxy protocol ${message.tokenProxy}, this worker ${PROTOCOL_VERSION}`)
       return
     }
-    const handler = handlers[message.type] as (message: PageMessage) => Promise<void> | void
+    const handler = handlers[message.type] as (message: PageMessage) => Promise<Answer | void> | Answer | void
     event.waitUntil(
       Promise.resolve()
         .then(() => handler(message))
         .then(
-          () => reply({ type: 'RESULT', ok: true }),
+          (answer) => reply({ type: 'RESULT', ok: true, ...answer }),
           (error: unknown) => refuse(String((error as Error)?.message ?? error)),
         ),
     )
+  })
+}
+
+/**
+ * For a worker that could not start the proxy (invalid options): answers
+ * every page message with the reason, so that `registerTokenProxy` fails at
+ * once and says why, instead of waiting for an answer that never comes.
+ */
+export function refuseTabs(reason: string): void {
+  self.addEventListener('message', (event) => {
+    if (!fromOwnWindow(event.source as Client | null, self.location.origin) || !isPageMessage(event.data)) return
+    event.ports[0]?.postMessage({ tokenProxy: PROTOCOL_VERSION, type: 'RESULT', ok: false, error: reason, version: PROTOCOL_VERSION })
   })
 }

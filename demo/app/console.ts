@@ -1,11 +1,13 @@
-import { registerTokenProxy, type TokenProxy } from '../../client/index.js'
+import { registerTokenProxy, type Session, type TokenProxy } from '../../client/index.js'
 import { proxyOptions, register } from './config.js'
 
 declare global {
   interface Window {
     tokenProxy: TokenProxy
-    /** Every proxy event this page saw, in order. */
+    /** Every refresh and logout event this page saw, in order. */
     tokenProxyEvents: { type: 'refresh' | 'logout'; reason: string }[]
+    /** Every session event this page saw, in order. */
+    sessionEvents: Session[]
     /** Whether a worker controlled the page before `registerTokenProxy` ran. */
     controlledAtStart: boolean
     registerTokenProxy: typeof registerTokenProxy
@@ -17,7 +19,8 @@ declare global {
 const state = document.getElementById('state')!
 const query = new URLSearchParams(location.search)
 window.tokenProxyEvents = []
-window.controlledAtStart = navigator.serviceWorker.controller !== null
+window.sessionEvents = []
+window.controlledAtStart = (navigator.serviceWorker?.controller ?? null) !== null
 window.registerTokenProxy = registerTokenProxy
 window.clients = () => import('./clients.js')
 
@@ -38,6 +41,7 @@ async function start() {
   })
   window.tokenProxy.on('refresh', ({ reason }) => window.tokenProxyEvents.push({ type: 'refresh', reason }))
   window.tokenProxy.on('logout', ({ reason }) => window.tokenProxyEvents.push({ type: 'logout', reason }))
+  window.tokenProxy.on('session', (session) => window.sessionEvents.push(session))
   state.textContent = 'ready'
   state.dataset.ready = 'true'
 }
