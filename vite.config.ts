@@ -6,7 +6,8 @@ const root = import.meta.dirname
 /**
  * Three builds, chosen with `--mode`:
  * - `lib`: `dist/client.js`, `dist/sw/index.js` and `dist/playwright.js`, ES
- *   modules for bundlers and test runners, dependencies left as imports;
+ *   modules for bundlers and test runners, and `dist/vite.js` and
+ *   `dist/cli.js` for Node, dependencies left as imports;
  * - `sw`: `dist/sw.js`, the standalone worker, one classic script with
  *   everything inlined;
  * - `demo`: the demo app's pages into `demo/dist`.
@@ -22,11 +23,14 @@ const builds: Record<string, UserConfig> = {
           client: resolve(root, 'client/index.ts'),
           'sw/index': resolve(root, 'sw/index.ts'),
           playwright: resolve(root, 'playwright/index.ts'),
+          // Node: the Vite plugin and the `sw-token-proxy` command.
+          vite: resolve(root, 'node/vite.ts'),
+          cli: resolve(root, 'node/cli.ts'),
         },
         formats: ['es'],
       },
       rollupOptions: {
-        external: [/^axios/, /^idb-keyval/, /^@playwright\/test/],
+        external: [/^axios/, /^idb-keyval/, /^@playwright\/test/, /^node:/, /^vite$/],
         output: { chunkFileNames: 'chunks/[name].js' },
       },
     },

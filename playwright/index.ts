@@ -4,7 +4,17 @@
  * token now, stop and restart the worker, and read the proxy's events.
  * Stopping and restarting use the Chrome DevTools Protocol: Chromium only.
  */
-import { test as base, type BrowserContext, type CDPSession, type Page } from '@playwright/test'
+import {
+  test as base,
+  type BrowserContext,
+  type CDPSession,
+  type Page,
+  type PlaywrightTestArgs,
+  type PlaywrightTestOptions,
+  type PlaywrightWorkerArgs,
+  type PlaywrightWorkerOptions,
+  type TestType,
+} from '@playwright/test'
 import { PROTOCOL_VERSION, type LogoutReason, type PageMessage, type RefreshReason, type Unversioned } from '../common/protocol.js'
 import type { Tokens } from '../common/tokens.js'
 
@@ -181,7 +191,9 @@ export function tokenProxy(page: Page): TokenProxyHelper {
 }
 
 /** Playwright's `test` with a `tokenProxy` fixture for the test's page; its events are recorded. */
-export const test = base.extend<{ tokenProxy: TokenProxyHelper }>({
+export const test: TestType<PlaywrightTestArgs & PlaywrightTestOptions & { tokenProxy: TokenProxyHelper }, PlaywrightWorkerArgs & PlaywrightWorkerOptions> = base.extend<{
+  tokenProxy: TokenProxyHelper
+}>({
   tokenProxy: async ({ page, context }, use) => {
     await recordTokenProxyEvents(context)
     await use(tokenProxy(page))

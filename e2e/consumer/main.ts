@@ -6,14 +6,17 @@ declare global {
   }
 }
 
-// `?worker=standalone`: the package's own sw.js, configured from its URL;
-// otherwise the app's worker (worker.ts), which composes the proxy in.
-const standalone = new URLSearchParams(location.search).get('worker') === 'standalone'
+// `?worker=composed`: the app's worker (worker.ts), which composes the proxy in;
+// `?worker=query`: the package's sw.js as shipped, configured from its URL;
+// otherwise /sw.js as the Vite plugin or `sw-token-proxy init` serves it, options inside.
+const mode = new URLSearchParams(location.search).get('worker')
 const state = document.getElementById('state')!
 window.tokenProxy = await registerTokenProxy(
-  standalone
-    ? { workerUrl: '/sw.js', worker: { apiPrefix: '/api/', refreshUrl: '/api/auth/refresh' } }
-    : { workerUrl: '/worker.js' },
+  mode === 'composed'
+    ? { workerUrl: '/worker.js' }
+    : mode === 'query'
+      ? { workerUrl: '/sw-query.js', worker: { apiPrefix: '/api/', refreshUrl: '/api/auth/refresh', loginUrl: '/api/auth/login' } }
+      : { workerUrl: '/sw.js' },
 )
 state.textContent = 'ready'
 state.dataset.ready = 'true'

@@ -1,4 +1,4 @@
-import { isTokenProxyError, registerTokenProxy, type TokenProxy, type Tokens } from 'sw-token-proxy'
+import { isTokenProxyError, registerTokenProxy, type Session, type TokenProxy, type Tokens } from 'sw-token-proxy'
 
 /** Never run, only typechecked: the packed declarations are real types, not `any`. */
 export async function pageTypes(proxy: TokenProxy): Promise<void> {
@@ -13,6 +13,12 @@ export async function pageTypes(proxy: TokenProxy): Promise<void> {
     void known
   })
   stop()
+  const session: Session = await proxy.session()
+  const until: number | null = session.expiresAt
+  proxy.on('session', ({ active }) => void (active satisfies boolean))
+  // @ts-expect-error a session holds no token
+  void session.accessToken
+  void until
   const { data } = await proxy.http.get<{ user: string }>('/api/me')
   const user: string = data.user
   const guarded: boolean = isTokenProxyError(user)
