@@ -3,8 +3,11 @@ import type { Browser, Page } from '@playwright/test'
 import { startDemoServer, type DemoServer } from '../demo/server/app.js'
 import { summarize, type Summary } from './stats.js'
 
-/** The three ways a page's API request can travel. */
-export const CONTENDERS = ['no worker', 'bare worker', 'sw-token-proxy'] as const
+/**
+ * The ways a page's API request can travel. With DPoP the demo server checks
+ * a proof on every request (its `jose` verification is in the end-to-end time).
+ */
+export const CONTENDERS = ['no worker', 'bare worker', 'sw-token-proxy', 'sw-token-proxy + DPoP'] as const
 export type Contender = (typeof CONTENDERS)[number]
 
 export interface OverheadResult {
@@ -29,7 +32,8 @@ export interface Setup {
 
 /** One origin per contender, so workers and storage never mix. `files` are served too (by URL path). */
 export async function setUp(browser: Browser, contender: Contender, files: Record<string, string> = {}): Promise<Setup> {
-  const server = await startDemoServer({ accessTtlMs: 3_600_000, files: { '/bare-sw.js': BARE_WORKER, ...files } })
+  const dpop = contender === 'sw-token-proxy + DPoP'
+  const server = await startDemoServer({ accessTtlMs: 3_600_000, dpop, files: { '/bare-sw.js': BARE_WORKER, ...files } })
   const context = await browser.newContext()
   // tsx names functions with an `__name` helper that the page lacks; the functions
   // passed to page.evaluate are sent as source text, helper calls included.
@@ -40,6 +44,15 @@ export async function setUp(browser: Browser, contender: Contender, files: Recor
     await page.goto(`${server.url}/console`)
     await page.waitForFunction(() => document.getElementById('state')?.dataset.ready === 'true')
     await page.evaluate((t) => window.tokenProxy.setTokens({ accessToken: t }), accessToken)
+  } else if (dpop) {
+    // Bound tokens come from a login the worker signed: through the worker, as an app logs in.
+    await page.goto(`${server.url}/console?worker=${encodeURIComponent(JSON.stringify({ dpop: true }))}`)
+    await page.waitForFunction(() => document.getElementById('state')?.dataset.ready === 'true')
+    const status = await page.evaluate(async () => {
+      const body = JSON.stringify({ username: 'bench', password: 'demo' })
+      return (await fetch('/api/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body })).status
+    })
+    if (status !== 200) throw new Error(`the DPoP login answered ${status}`)
   } else {
     await page.goto(`${server.url}/console?manual`)
     if (contender === 'bare worker') {
@@ -50,7 +63,7 @@ export async function setUp(browser: Browser, contender: Contender, files: Recor
       })
     }
   }
-  return { server, page, withHeader: contender !== 'sw-token-proxy', token: accessToken }
+  return { server, page, withHeader: contender === 'no worker' || contender === 'bare worker', token: accessToken }
 }
 
 /** Runs `count` requests in the page, one after another or all at once; returns per-request ms and the total. */
@@ -79,7 +92,7 @@ export function run(setup: Setup, count: number, concurrent: boolean, round: num
 /**
  * Benchmark 1: the same small authenticated GET, 1,000 sequential and 1,000
  * concurrent, with no worker, a bare pass-through worker (the floor for any
- * worker design) and this proxy. Rounds interleave the contenders so that
+ * worker design), this proxy, and this proxy signing a DPoP proof for each. Rounds interleave the contenders so that
  * drift in the machine hits all three alike.
  */
 export async function measureOverhead(browser: Browser, { requests = 1_000, rounds = 5 } = {}): Promise<OverheadResult[]> {

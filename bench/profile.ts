@@ -18,7 +18,7 @@ interface Profile {
 }
 
 export interface ProfileResult {
-  contender: 'bare worker' | 'sw-token-proxy'
+  contender: 'bare worker' | 'sw-token-proxy' | 'sw-token-proxy + DPoP'
   requests: number
   /** Worker main-thread time not idle, per request (ms). */
   busyPerRequest: number
@@ -84,13 +84,14 @@ function analyze(profile: Profile, scriptPath: string, requests: number): Omit<P
 /**
  * Where the worker's time goes in benchmark 1's sequential run: a CPU profile
  * of the worker (CDP `Profiler`, 100 µs sampling) over `requests` sequential
- * GETs, for the bare pass-through worker and for the proxy built unminified.
+ * GETs, for the bare pass-through worker and for the proxy built unminified,
+ * with Bearer tokens and with DPoP.
  */
 export async function profileWorkers(browser: Browser, { requests = 1_000 } = {}): Promise<ProfileResult[]> {
   const worker = await readableWorker()
   const results: ProfileResult[] = []
   try {
-    for (const contender of ['bare worker', 'sw-token-proxy'] as const) {
+    for (const contender of ['bare worker', 'sw-token-proxy', 'sw-token-proxy + DPoP'] as const) {
       const setup = await setUp(browser, contender, { '/sw.js': worker.file })
       try {
         await run(setup, 100, false, -1) // warm-up: JIT, connections, the first IndexedDB read

@@ -58,6 +58,12 @@ export interface TokenProxy {
   setTokens(tokens: Tokens): Promise<void>
   /** Whether there is a session and until when its access token is known to be valid; never a token. */
   session(): Promise<Session>
+  /**
+   * With `dpop: true`: the JWK thumbprint (RFC 7638) of the key the next
+   * login signs with, for the authorization request's `dpop_jkt` (RFC 9449
+   * §10). Public; nothing else of the key ever leaves the worker.
+   */
+  dpopThumbprint(): Promise<string>
   /** Clears the tokens everywhere; every tab gets LOGOUT. */
   logout(): Promise<void>
   /** Listens for an event of every tab; returns the function that stops listening. */
@@ -178,6 +184,11 @@ export async function registerTokenProxy(options: RegisterTokenProxyOptions): Pr
       const { session } = await ask(controller, { type: 'SESSION' }, timeout, 'read the session')
       if (!session) throw new TokenProxyError(failed('read the session', 'the worker answered without one'))
       return { active: session.active, expiresAt: session.expiresAt }
+    },
+    async dpopThumbprint() {
+      const { thumbprint } = await ask(controller, { type: 'DPOP_THUMBPRINT' }, timeout, 'read the DPoP key thumbprint')
+      if (typeof thumbprint !== 'string') throw new TokenProxyError(failed('read the DPoP key thumbprint', 'the worker answered without one'))
+      return thumbprint
     },
     logout: async () => void (await ask(controller, { type: 'LOGOUT' }, timeout, 'log out')),
     on(type, listener) {

@@ -73,6 +73,16 @@ export interface TokenProxyOptions {
    * @default 30000
    */
   expiryLeeway?: number
+  /**
+   * DPoP (RFC 9449): every request to the token endpoints carries a proof
+   * signed with a key the worker made non-extractable, so the tokens the
+   * server binds to it are useless to anyone who copies them without it.
+   * Tokens the server answers with `token_type: 'DPoP'` go out as
+   * `Authorization: DPoP …` with a fresh proof each time; Bearer tokens stay
+   * Bearer. Server nonces are answered by one retry.
+   * @default false
+   */
+  dpop?: boolean
 }
 
 /**
@@ -95,12 +105,19 @@ export const OPTIONS = {
   refreshTimeout: { kind: 'number', default: 10_000, unit: 'milliseconds', min: 1 },
   maxReplayBytes: { kind: 'number', default: 1_048_576, unit: 'bytes', min: 0 },
   expiryLeeway: { kind: 'number', default: 30_000, unit: 'milliseconds', min: 0 },
+  dpop: { kind: 'boolean', default: false },
 } as const satisfies { [K in OptionName]-?: OptionSpec<K> }
 
 export type OptionName = keyof TokenProxyOptions
 
 /** How an option of type `T` is written in the worker's URL. */
-type KindOf<T> = [NonNullable<T>] extends [number] ? 'number' : [NonNullable<T>] extends [string] ? 'string' : 'list'
+type KindOf<T> = [NonNullable<T>] extends [number]
+  ? 'number'
+  : [NonNullable<T>] extends [boolean]
+    ? 'boolean'
+    : [NonNullable<T>] extends [string]
+      ? 'string'
+      : 'list'
 
 type OptionSpec<K extends OptionName> = { kind: KindOf<TokenProxyOptions[K]> } & ([NonNullable<TokenProxyOptions[K]>] extends [number]
   ? { unit: string; min: number }
@@ -125,6 +142,7 @@ export interface NormalizedOptions {
   refreshTimeout: number
   maxReplayBytes: number
   expiryLeeway: number
+  dpop: boolean
 }
 
 const PROTOCOLS: readonly string[] = ['json', 'oauth2', 'cookie'] satisfies RefreshProtocol[]
@@ -222,6 +240,8 @@ export function normalizeOptions(options: TokenProxyOptions, origin: string): No
   if (scope !== undefined && !(oauth2 && typeof scope === 'string' && /^[!#-[\]-~]+( [!#-[\]-~]+)*$/.test(scope))) {
     throw invalid('scope', oauth2 ? "scope tokens such as 'openid api'" : oauth2Only, scope)
   }
+  const dpop = given('dpop')
+  if (typeof dpop !== 'boolean') throw invalid('dpop', 'true or false', dpop)
   const optionalEndpoint = (name: 'loginUrl' | 'logoutUrl') =>
     options[name] === undefined ? undefined : endpoint(name, options[name], origin, trusted)
   return {
@@ -234,5 +254,6 @@ export function normalizeOptions(options: TokenProxyOptions, origin: string): No
     clientId,
     scope,
     ...numbers,
+    dpop,
   }
 }

@@ -29,6 +29,8 @@ export type PageMessage =
   | { tokenProxy: typeof PROTOCOL_VERSION; type: 'CLAIM' }
   /** What is the session now? Answered with `session`. */
   | { tokenProxy: typeof PROTOCOL_VERSION; type: 'SESSION' }
+  /** The JWK thumbprint of the DPoP key the next login signs with (RFC 9449 §10). Answered with `thumbprint`. */
+  | { tokenProxy: typeof PROTOCOL_VERSION; type: 'DPOP_THUMBPRINT' }
   /** `proxy.http` gave up on the request it sent with this id (B15). */
   | { tokenProxy: typeof PROTOCOL_VERSION; type: 'ABORT'; id: string }
   /**
@@ -46,6 +48,8 @@ export type RefreshReason = 'expiry' | 'unauthorized'
 export interface Answer {
   /** For SESSION. */
   session?: Session
+  /** For DPOP_THUMBPRINT: public, and all a page learns of the key. */
+  thumbprint?: string
 }
 
 /** Worker → page. */
@@ -63,7 +67,7 @@ export type Unversioned<T> = T extends unknown ? Omit<T, 'tokenProxy'> : never
 export type PageMessageType = PageMessage['type']
 export type WorkerMessageType = WorkerMessage['type']
 
-const PAGE_TYPES: readonly string[] = ['HELLO', 'SET_TOKENS', 'LOGOUT', 'CLAIM', 'SESSION', 'ABORT', 'EXPIRE'] satisfies PageMessageType[]
+const PAGE_TYPES: readonly string[] = ['HELLO', 'SET_TOKENS', 'LOGOUT', 'CLAIM', 'SESSION', 'DPOP_THUMBPRINT', 'ABORT', 'EXPIRE'] satisfies PageMessageType[]
 const WORKER_TYPES: readonly string[] = ['RESULT', 'LOGOUT', 'REFRESHED', 'SESSION'] satisfies WorkerMessageType[]
 
 /** The session as a page may see it: nothing of the tokens but whether they exist and their expiry. */

@@ -24,7 +24,8 @@ export function optionsFromQuery(search: string): TokenProxyOptions {
   for (const name of new Set(query.keys())) {
     const values = query.getAll(name)
     const kind = (OPTIONS as Record<string, { kind: string }>)[name]?.kind
-    options[name] = kind === 'list' ? values : kind === 'number' ? Number(values[0]) : values[0]
+    const [first] = values
+    options[name] = kind === 'list' ? values : kind === 'number' ? Number(first) : kind === 'boolean' && (first === 'true' || first === 'false') ? first === 'true' : first
   }
   return options as unknown as TokenProxyOptions
 }

@@ -12,6 +12,8 @@ export interface Tokens {
   expiresAt?: number
   /** Epoch milliseconds when the worker received the tokens; set by the worker, never by a page. */
   obtainedAt?: number
+  /** `'DPoP'` when the server bound the access token to the worker's key (its `token_type`); set by the worker. @default 'Bearer' */
+  tokenType?: 'Bearer' | 'DPoP'
 }
 
 /**

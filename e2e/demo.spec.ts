@@ -1,3 +1,4 @@
+import { startDemoServer } from '../demo/server/app.js'
 import { tour } from '../demo/tour.js'
 import { expect, test } from './fixtures.js'
 
@@ -21,5 +22,26 @@ test.describe('demo app', () => {
     await page.getByRole('button', { name: 'Log out' }).click()
     await expect(page.locator('#log')).toContainText('LOGOUT: logged out')
     await expect(page).toHaveURL(/\/login\?next=%2F$/)
+  })
+
+  test('B16 in its DPoP mode (DPOP=1 npm start) the same tour works with bound tokens, and the server log names the key of every proof', async ({ page }) => {
+    const server = await startDemoServer({ accessTtlMs: 60_000, dpop: true })
+    try {
+      await tour(page, server.url)
+      await expect(page.locator('#dpop')).toBeVisible()
+      await expect(page.locator('#log td.bad')).toHaveCount(0)
+      const wire = page.locator('#wire')
+      await expect(wire.locator('tr', { hasText: 'refresh: both tokens rotated' })).toContainText('DPoP proof, key')
+      await expect(wire.locator('tr', { hasText: 'replayed with the new token' }).first()).toContainText('DPoP proof, key')
+      const accepted = ['/api/auth/login', '/api/me', '/api/items', '/api/auth/refresh'].flatMap((path) => server.requestsTo(path).filter((r) => r.status === 200))
+      expect(accepted.length).toBeGreaterThan(100)
+      // One session, one key: the login's, signing everything after it.
+      const keys = new Set(accepted.map((r) => r.dpop))
+      expect(keys.size).toBe(1)
+      expect([...keys][0]).toMatch(/^[A-Za-z0-9_-]{43}$/)
+      expect(server.requestsTo('/api/auth/refresh').filter((r) => r.status === 200)).toHaveLength(1)
+    } finally {
+      await server.close()
+    }
   })
 })

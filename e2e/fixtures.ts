@@ -1,7 +1,9 @@
+import { createHash, randomUUID } from 'node:crypto'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test as base, expect, type Page } from '@playwright/test'
+import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { proxyOptions } from '../demo/app/config.js'
 import { startDemoServer, type DemoServer } from '../demo/server/app.js'
 import { workerFile } from '../node/worker-file.js'
@@ -123,3 +125,20 @@ export async function serveWorkerFile(server: DemoServer, extra: Partial<TokenPr
 
 /** Worker options for the console page's `?worker=` switch. */
 export const workerQuery = (options: Record<string, unknown>) => `worker=${encodeURIComponent(JSON.stringify(options))}`
+
+/** What someone who copied the tokens out of IndexedDB can do from elsewhere: a proof of a key of their own. */
+export async function foreignProof(method: string, url: string, { accessToken, nonce }: { accessToken?: string; nonce?: string } = {}): Promise<string> {
+  const { privateKey, publicKey } = await generateKeyPair('ES256')
+  const jwk = await exportJWK(publicKey)
+  return new SignJWT({
+    htm: method,
+    htu: url,
+    jti: randomUUID(),
+    ...(nonce ? { nonce } : {}),
+    ...(accessToken ? { ath: createHash('sha256').update(accessToken).digest('base64url') } : {}),
+  })
+    .setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256', jwk })
+    .setIssuedAt()
+    .sign(privateKey)
+}
+

@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test'
-import { expect, storedTokens, test, workerQuery } from './fixtures.js'
-import { CLIENT_ID, pkce, startOidc } from './oidc.js'
+import { expect, foreignProof, storedTokens, test, workerQuery } from './fixtures.js'
+import { authorize, CLIENT_ID, exchangeCode, startOidc } from './oidc.js'
 
 /**
  * `refreshProtocol: 'oauth2'` against a real OpenID Connect provider
@@ -23,42 +23,11 @@ const me = (page: Page, count = 1) =>
   )
 
 test.describe("refreshProtocol 'oauth2' against oidc-provider", () => {
-  test('B13 an authorization-code login with PKCE in the browser; the page exchanges the code through the worker, which keeps the tokens, and refreshes them', async ({ page, context, server, openConsole }) => {
+  test('B13 an authorization-code login with PKCE in the browser; the page exchanges the code through the worker, which keeps the tokens, and refreshes them', async ({ page, server, openConsole }) => {
     const oidc = await startOidc(server)
-    // The provider's login page imports a web font; there is no network to fetch it from.
-    await context.route(/fonts\.googleapis\.com/, (route) => route.abort())
-    const { verifier, challenge } = pkce()
-    const redirectUri = `${server.url}/callback`
-    const authorize = new URL(`${server.url}/oidc/auth`)
-    for (const [key, value] of Object.entries({
-      client_id: CLIENT_ID,
-      response_type: 'code',
-      redirect_uri: redirectUri,
-      scope: 'openid offline_access',
-      prompt: 'consent', // OpenID Connect grants offline_access (a refresh token) only with consent asked
-      code_challenge: challenge,
-      code_challenge_method: 'S256',
-      state: 'x',
-    })) {
-      authorize.searchParams.set(key, value)
-    }
-    await page.goto(authorize.href)
-    await page.locator('input[name=login]').fill('grace')
-    await page.locator('input[name=password]').fill('any')
-    await page.getByRole('button', { name: 'Sign-in' }).click()
-    await page.getByRole('button', { name: 'Continue' }).click()
-    await page.waitForURL(/\/callback\?/)
-    const code = new URL(page.url()).searchParams.get('code')
-    expect(code).toBeTruthy()
-
+    const login = await authorize(page, server)
     await openConsole(page, `stay&${options()}`)
-    const answer = await page.evaluate(
-      async (form) => {
-        const response = await fetch('/oidc/token', { method: 'POST', body: new URLSearchParams(form) })
-        return { status: response.status, body: (await response.json()) as Record<string, unknown> }
-      },
-      { grant_type: 'authorization_code', code: code!, redirect_uri: redirectUri, client_id: CLIENT_ID, code_verifier: verifier },
-    )
+    const answer = await exchangeCode(page, login)
     // The page learns it is logged in, and who it is (the ID token is the client's to read); never a token it could send.
     expect(answer.status).toBe(200)
     expect(Object.keys(answer.body).sort()).toEqual(['id_token', 'scope', 'token_type'])
@@ -127,5 +96,89 @@ test.describe("refreshProtocol 'oauth2' against oidc-provider", () => {
     expect([400, 401]).toContain(call.status)
     expect(await page.evaluate(() => window.tokenProxyEvents)).toEqual([])
     expect(await storedTokens(page)).toMatchObject({ refreshToken: session.refreshToken })
+  })
+})
+
+test.describe('B16 proof of possession against oidc-provider with DPoP, nonces required, rotation on', () => {
+  const dpopOptions = () =>
+    workerQuery({ refreshUrl: '/oidc/token', refreshProtocol: 'oauth2', clientId: CLIENT_ID, scope: 'openid offline_access', dpop: true })
+
+  /** Gets the login key's thumbprint, logs in at the provider with it as dpop_jkt, and exchanges the code through the worker. */
+  async function dpopLogin(page: Page, server: import('../demo/server/app.js').DemoServer, openConsole: (page?: Page, query?: string) => Promise<Page>) {
+    await openConsole(page, `stay&${dpopOptions()}`)
+    const dpopJkt = await page.evaluate(() => window.tokenProxy.dpopThumbprint())
+    const login = await authorize(page, server, { dpopJkt })
+    await openConsole(page, `stay&${dpopOptions()}`)
+    const answer = await exchangeCode(page, login)
+    return { dpopJkt, answer }
+  }
+
+  test('a PKCE login bound with dpop_jkt; three expiries, each one refresh with the bound refresh token; every request a proof of the key', async ({ page, server, openConsole }) => {
+    const oidc = await startOidc(server, { dpop: true })
+    const { dpopJkt, answer } = await dpopLogin(page, server, openConsole)
+    expect(answer).toMatchObject({ status: 200, body: { token_type: 'DPoP' } })
+    expect(Object.keys(answer.body).sort()).toEqual(['id_token', 'scope', 'token_type'])
+    // The code exchange met the provider's nonce once: 400 use_dpop_nonce, then 200.
+    expect(server.requestsTo('/oidc/token').map((r) => r.status)).toEqual([400, 200])
+    const stored = (await storedTokens(page)) as { accessToken: string; tokenType: string }
+    expect(stored.tokenType).toBe('DPoP')
+    expect((await oidc.provider.AccessToken.find(stored.accessToken))?.jkt).toBe(dpopJkt)
+
+    expect(await me(page)).toEqual([{ status: 200, proxy: null, body: { sub: 'grace', path: '/me?i=0' } }])
+    let accessToken = stored.accessToken
+    const tokenCalls = () => server.requestsTo('/oidc/token').filter((r) => r.status === 200).length
+    for (const round of [1, 2, 3]) {
+      await oidc.expire(accessToken)
+      expect((await me(page, 5)).map((r) => r.status)).toEqual(Array(5).fill(200))
+      expect(tokenCalls()).toBe(1 + round)
+      accessToken = ((await storedTokens(page)) as { accessToken: string }).accessToken
+      expect((await oidc.provider.AccessToken.find(accessToken))?.jkt).toBe(dpopJkt)
+    }
+    const resource = server.requestsTo('/api/oidc/me')
+    expect(resource.every((r) => /^DPoP /.test(r.authorization ?? '') && typeof r.headers.dpop === 'string')).toBe(true)
+    expect(new Set(resource.map((r) => r.headers.dpop)).size).toBe(resource.length)
+    expect(await page.evaluate(() => window.tokenProxyEvents)).toEqual(Array(3).fill({ type: 'refresh', reason: 'unauthorized' }))
+  })
+
+  test('tokens copied out of IndexedDB are refused by the resource and the token endpoint from elsewhere; in the page they go on working', async ({ page, server, openConsole }) => {
+    const oidc = await startOidc(server, { dpop: true })
+    await dpopLogin(page, server, openConsole)
+    const { accessToken, refreshToken } = (await storedTokens(page)) as { accessToken: string; refreshToken: string }
+    for (const authorization of [`Bearer ${accessToken}`, `DPoP ${accessToken}`]) {
+      expect((await fetch(`${server.url}/api/oidc/me`, { headers: { Authorization: authorization } })).status, authorization).toBe(401)
+    }
+    const resource = `${server.url}/api/oidc/me`
+    const foreign = await fetch(resource, { headers: { Authorization: `DPoP ${accessToken}`, DPoP: await foreignProof('GET', resource, { accessToken }) } })
+    expect(foreign.status).toBe(401)
+    const token = `${server.url}/oidc/token`
+    const refresh = (proof?: string) =>
+      fetch(token, {
+        method: 'POST',
+        headers: proof ? { DPoP: proof } : {},
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: CLIENT_ID }),
+      })
+    const bare = await refresh()
+    expect([bare.status, ((await bare.json()) as { error: string }).error]).toEqual([400, 'invalid_grant'])
+    // A proof of another key, with the provider's current nonce: refused, and the token not spent.
+    const nonce = (await refresh(await foreignProof('POST', token))).headers.get('DPoP-Nonce') ?? undefined
+    const stolen = await refresh(await foreignProof('POST', token, { nonce }))
+    expect([stolen.status, ((await stolen.json()) as { error: string }).error]).toEqual([400, 'invalid_grant'])
+
+    expect(await me(page)).toEqual([{ status: 200, proxy: null, body: { sub: 'grace', path: '/me?i=0' } }])
+    await oidc.expire(accessToken)
+    expect((await me(page)).map((r) => r.status)).toEqual([200])
+    expect(await page.evaluate(() => window.tokenProxyEvents)).toEqual([{ type: 'refresh', reason: 'unauthorized' }])
+  })
+
+  test('B7 invalid_grant still ends the session', async ({ page, server, openConsole }) => {
+    const oidc = await startOidc(server, { dpop: true })
+    await dpopLogin(page, server, openConsole)
+    const { accessToken } = (await storedTokens(page)) as { accessToken: string }
+    const found = await oidc.provider.AccessToken.find(accessToken)
+    await oidc.provider.RefreshToken.revokeByGrantId(found!.grantId!)
+    await oidc.expire(accessToken)
+    expect((await me(page)).map((r) => r.status)).toEqual([401])
+    expect(await page.evaluate(() => window.tokenProxyEvents)).toEqual([{ type: 'logout', reason: 'refresh-rejected' }])
+    expect(await storedTokens(page)).toBeUndefined()
   })
 })

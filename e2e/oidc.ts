@@ -1,7 +1,9 @@
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Page } from '@playwright/test'
 import Provider from 'oidc-provider'
 import type { DemoServer } from '../demo/server/app.js'
+import { createDpopVerifier, DpopRefusal, type DpopVerifier } from '../demo/server/dpop.js'
 
 export const CLIENT_ID = 'spa'
 
@@ -23,9 +25,12 @@ export interface Oidc {
  * A real OpenID Connect provider (`oidc-provider`, certified) on the demo
  * server's origin under `/oidc`, with a public client that rotates refresh
  * tokens, and a protected resource at `/api/oidc/me` that checks access
- * tokens against it.
+ * tokens against it. With `dpop`, the provider's own DPoP (RFC 9449) is on
+ * with nonces required and the client's tokens must be bound; the resource
+ * then takes a bound token only with a proof of its key (and a nonce of its
+ * own).
  */
-export async function startOidc(server: DemoServer): Promise<Oidc> {
+export async function startOidc(server: DemoServer, { dpop = false } = {}): Promise<Oidc> {
   const provider = new Provider(`${server.url}/oidc`, {
     clients: [
       {
@@ -34,6 +39,7 @@ export async function startOidc(server: DemoServer): Promise<Oidc> {
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
         redirect_uris: [`${server.url}/callback`],
+        ...(dpop ? { dpop_bound_access_tokens: true } : {}),
       },
     ],
     scopes: ['openid', 'offline_access', 'api'],
@@ -42,7 +48,10 @@ export async function startOidc(server: DemoServer): Promise<Oidc> {
     issueRefreshToken: async () => true,
     findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
     // Its built-in login and consent pages (any login, any password): the browser logs in for real.
-    features: { devInteractions: { enabled: true } },
+    features: {
+      devInteractions: { enabled: true },
+      dPoP: dpop ? { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true } : { enabled: false },
+    },
     cookies: { keys: ['sw-token-proxy e2e'] },
     jwks: { keys: [generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' })] },
     ttl: { AccessToken: 600, IdToken: 600, RefreshToken: 86_400, Grant: 86_400 },
@@ -52,7 +61,8 @@ export async function startOidc(server: DemoServer): Promise<Oidc> {
   provider.on('server_error', (_ctx, error) => console.error(error))
   const callback = provider.callback()
   server.mount('/oidc', callback)
-  server.mount('/api/oidc', (req, res) => void resource(provider, req, res))
+  const proofs = dpop ? createDpopVerifier() : undefined
+  server.mount('/api/oidc', (req, res) => void resource(provider, req, res, proofs))
 
   return {
     provider,
@@ -77,15 +87,76 @@ export async function startOidc(server: DemoServer): Promise<Oidc> {
   }
 }
 
-/** `/api/oidc/me`: the resource server, answering for valid access tokens of the provider only. */
-async function resource(provider: Provider, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]
+/**
+ * `/api/oidc/me`: the resource server, answering for valid access tokens of
+ * the provider only; a DPoP-bound one (`jkt`) only as `Authorization: DPoP`
+ * with a proof of its key.
+ */
+async function resource(provider: Provider, req: IncomingMessage, res: ServerResponse, proofs?: DpopVerifier): Promise<void> {
+  const [, scheme, token] = /^(Bearer|DPoP) (.+)$/.exec(req.headers.authorization ?? '') ?? []
   const found = token ? await provider.AccessToken.find(token) : undefined
-  if (!found || found.isExpired) {
-    res.writeHead(401, { 'WWW-Authenticate': 'Bearer error="invalid_token"', 'Content-Type': 'application/json' })
+  const refuse = (challenge: string) => {
+    res.writeHead(401, { 'WWW-Authenticate': challenge, 'Content-Type': 'application/json', ...(proofs ? { 'DPoP-Nonce': proofs.nonce } : {}) })
     res.end(JSON.stringify({ error: 'invalid_token' }))
-    return
+  }
+  if (!found || found.isExpired) return refuse(`${proofs ? 'DPoP' : 'Bearer'} error="invalid_token"`)
+  if (found.jkt) {
+    if (!proofs || scheme !== 'DPoP') return refuse('DPoP error="invalid_token", error_description="a DPoP-bound token needs the DPoP scheme"')
+    try {
+      // The provider mounts it under /api/oidc: the proof is for the URL the client used.
+      const original = Object.assign(Object.create(req) as IncomingMessage, { url: (req as { originalUrl?: string }).originalUrl ?? req.url })
+      await proofs.check({ req: original, accessToken: token, boundTo: found.jkt })
+    } catch (error) {
+      if (!(error instanceof DpopRefusal)) throw error
+      return refuse(`DPoP error="${error.code}", error_description="${error.description}"`)
+    }
   }
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' })
   res.end(JSON.stringify({ sub: found.accountId, path: req.url }))
+}
+
+/**
+ * A real login at the provider in the browser: the authorization request
+ * with PKCE (and `dpop_jkt`, RFC 9449 §10, when given), the provider's own
+ * login and consent pages, and the redirect back with the code.
+ */
+export async function authorize(page: Page, server: DemoServer, { dpopJkt }: { dpopJkt?: string } = {}) {
+  // The provider's login page imports a web font; there is no network to fetch it from.
+  await page.context().route(/fonts\.googleapis\.com/, (route) => route.abort())
+  const { verifier, challenge } = pkce()
+  const redirectUri = `${server.url}/callback`
+  const url = new URL(`${server.url}/oidc/auth`)
+  for (const [key, value] of Object.entries({
+    client_id: CLIENT_ID,
+    response_type: 'code',
+    redirect_uri: redirectUri,
+    scope: 'openid offline_access',
+    prompt: 'consent', // OpenID Connect grants offline_access (a refresh token) only with consent asked
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    state: 'x',
+    ...(dpopJkt ? { dpop_jkt: dpopJkt } : {}),
+  })) {
+    url.searchParams.set(key, value)
+  }
+  await page.goto(url.href)
+  await page.locator('input[name=login]').fill('grace')
+  await page.locator('input[name=password]').fill('any')
+  await page.getByRole('button', { name: 'Sign-in' }).click()
+  await page.getByRole('button', { name: 'Continue' }).click()
+  await page.waitForURL(/\/callback\?/)
+  const code = new URL(page.url()).searchParams.get('code')
+  if (!code) throw new Error(`the provider sent no code: ${page.url()}`)
+  return { code, verifier, redirectUri }
+}
+
+/** The page exchanges the code at the token endpoint (through the worker, which keeps the tokens); its status and body as the page saw them. */
+export function exchangeCode(page: Page, { code, verifier, redirectUri }: { code: string; verifier: string; redirectUri: string }) {
+  return page.evaluate(
+    async (form) => {
+      const response = await fetch('/oidc/token', { method: 'POST', body: new URLSearchParams(form) })
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> }
+    },
+    { grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: CLIENT_ID, code_verifier: verifier },
+  )
 }

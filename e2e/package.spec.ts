@@ -182,7 +182,7 @@ test.describe('Package', () => {
       }
     }
     expect([...named].filter((name) => !declared.has(name))).toEqual([])
-    expect([...named].sort()).toEqual(['@playwright/test', 'axios', 'vite'])
+    expect([...named].sort()).toEqual(['@playwright/test', 'axios', 'idb-keyval', 'vite'])
   })
 
   const WORKERS = [

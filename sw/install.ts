@@ -4,12 +4,13 @@ import { sessionOf } from '../common/protocol.js'
 import { checkTokens } from '../common/tokens.js'
 import { createAborts } from './abort.js'
 import { createCoordinator } from './coordinator.js'
+import { createDpop } from './dpop.js'
 import { jwtExpiry } from './expiry.js'
 import { createMatcher, type RouteKind } from './match.js'
 import { requestRefresh } from './refresh.js'
 import { createRequestHandler } from './request.js'
 import { endSession, logout, passLogout } from './session.js'
-import { createTokenStore } from './store.js'
+import { createTokenStore, workerStorage } from './store.js'
 import { listenToTabs, tellTabs } from './tabs.js'
 import { refuseRedirectedTokenAnswer, vault } from './vault.js'
 
@@ -35,24 +36,32 @@ export function installTokenProxy(options: TokenProxyOptions): void {
   installed = true
 
   const cookie = normalized.refreshProtocol === 'cookie'
-  // Every tab hears when the session changes: signed in, refreshed, ended (B17; never a token).
-  const store = createTokenStore({ keepRefreshToken: !cookie, onChange: (tokens) => void tellTabs({ type: 'SESSION', session: sessionOf(tokens) }) })
+  const dpop = normalized.dpop ? createDpop(workerStorage()) : undefined
+  const store = createTokenStore({
+    keepRefreshToken: !cookie,
+    onChange(tokens) {
+      // The keys may have changed with the tokens, here or in another worker of the origin.
+      dpop?.forget()
+      // Every tab hears when the session changes: signed in, refreshed, ended (B17; never a token).
+      void tellTabs({ type: 'SESSION', session: sessionOf(tokens) })
+    },
+  })
   const coordinator = createCoordinator({
     store,
     refreshTokenRequired: !cookie,
-    refresh: (tokens, previous) => requestRefresh(normalized, tokens, previous),
+    refresh: (tokens, previous) => requestRefresh(normalized, tokens, previous, dpop),
     lock: (task) => (self.navigator.locks ? self.navigator.locks.request(REFRESH_LOCK, task) : task()),
     onRefreshed: (reason) => tellTabs({ type: 'REFRESHED', reason }),
-    endSession: () => endSession(store, 'refresh-rejected'),
+    endSession: () => endSession(store, 'refresh-rejected', dpop),
   })
   const matcher = createMatcher(normalized, origin)
   const aborts = createAborts()
-  const proxy = createRequestHandler(coordinator, normalized, aborts, matcher)
+  const proxy = createRequestHandler(coordinator, normalized, aborts, matcher, dpop)
   const handleApi = async (request: Request) => refuseRedirectedTokenAnswer(await proxy(request), matcher)
   const routes: Record<RouteKind, (request: Request) => Promise<Response>> = {
     api: handleApi,
-    vault: (request) => vault(request, store, matcher),
-    logout: (request) => passLogout(request, store, handleApi),
+    vault: (request) => vault(request, store, matcher, dpop, normalized),
+    logout: (request) => passLogout(request, store, handleApi, dpop),
   }
 
   // One listener, one decision, any HTTP method. A request it answers goes
@@ -73,10 +82,16 @@ export function installTokenProxy(options: TokenProxyOptions): void {
       // A new session (B17): only what the page gave, nothing of the last one.
       const { accessToken, refreshToken, expiresAt = jwtExpiry(accessToken, Date.now()) } = tokens
       await store.write({ accessToken, refreshToken, expiresAt })
+      // Bearer tokens from elsewhere: no DPoP key of an earlier session signs for them.
+      await dpop?.endSession()
     },
-    LOGOUT: () => logout(normalized, store, handleApi),
+    LOGOUT: () => logout(normalized, store, handleApi, dpop),
     CLAIM: () => self.clients.claim(),
     SESSION: async () => ({ session: sessionOf(await store.read()) }),
+    async DPOP_THUMBPRINT() {
+      if (!dpop) throw new Error('the worker runs without `dpop: true`, so it holds no DPoP key')
+      return { thumbprint: await dpop.loginThumbprint() }
+    },
     ABORT: ({ id }) => {
       if (typeof id === 'string') aborts.abort(id)
     },

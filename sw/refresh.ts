@@ -1,5 +1,6 @@
 import type { NormalizedOptions, RefreshProtocol } from '../common/options.js'
 import type { Tokens } from '../common/tokens.js'
+import { wantsNonce, type Dpop } from './dpop.js'
 import { readTokenAnswer } from './tokens.js'
 
 /**
@@ -26,14 +27,15 @@ async function json(response: Response): Promise<unknown> {
  * no header can carry) is unavailable.
  * With `'oauth2'` only an `invalid_grant` error rejects (RFC 6749 §5.2: the
  * others, `invalid_client` among them, say the client is set up wrong, not
- * that the session is over), and a `token_type` other than Bearer is
- * unavailable: the worker only sends Bearer tokens.
+ * that the session is over). A `token_type` other than Bearer (or DPoP, with
+ * `dpop`) is unavailable: the worker could not send such a token.
  */
 export async function classifyRefreshResponse(
   response: Response,
   previous: Tokens,
   now: number,
   protocol: RefreshProtocol = 'json',
+  dpop = false,
 ): Promise<RefreshResult> {
   const { status } = response
   // Token endpoints do not redirect; one that does must not get the refresh token re-posted elsewhere.
@@ -45,10 +47,7 @@ export async function classifyRefreshResponse(
     return { kind: 'rejected' }
   }
   if (!response.ok) return { kind: 'unavailable', reason: `status ${status}` }
-  if (oauth2 && body?.token_type !== undefined && String(body.token_type).toLowerCase() !== 'bearer') {
-    return { kind: 'unavailable', reason: `token_type ${String(body.token_type)} is not Bearer` }
-  }
-  const { tokens, problem } = readTokenAnswer(body, previous, now)
+  const { tokens, problem } = readTokenAnswer(body, previous, now, { dpop })
   return tokens ? { kind: 'refreshed', tokens } : { kind: 'unavailable', reason: problem }
 }
 
@@ -94,29 +93,40 @@ export function retryDelay(response: Response, now: number, deadline: number): n
 }
 
 /**
- * Calls the refresh endpoint with `tokens`, and once more after a transient
- * answer (see `retryDelay`), all within `refreshTimeout`; `previous` is
- * what the answer continues (see `readTokenAnswer`). Never throws.
+ * Calls the refresh endpoint with `tokens`: once more after a transient
+ * answer (see `retryDelay`), and with `dpop`, once more with a new proof
+ * when the server asks for its nonce (RFC 9449 §8), all within
+ * `refreshTimeout`. `previous` is what the answer continues (see
+ * `readTokenAnswer`). Never throws.
  */
-export async function requestRefresh(options: NormalizedOptions, tokens: Tokens, previous: Tokens = tokens): Promise<RefreshResult> {
+export async function requestRefresh(options: NormalizedOptions, tokens: Tokens, previous: Tokens = tokens, dpop?: Dpop): Promise<RefreshResult> {
   const deadline = Date.now() + options.refreshTimeout
-  const attempt = () =>
-    fetch(options.refreshUrl, {
-      ...refreshInit(options, tokens),
+  const { refreshUrl } = options
+  const attempt = async () => {
+    const init = refreshInit(options, tokens)
+    const headers = new Headers(init.headers)
+    if (dpop) headers.set('DPoP', await dpop.proof('POST', refreshUrl))
+    const response = await fetch(refreshUrl, {
+      ...init,
+      headers,
       method: 'POST',
       cache: 'no-store',
       redirect: 'manual',
       signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
     })
+    dpop?.noteNonce(response, refreshUrl)
+    return response
+  }
   try {
     let response = await attempt()
+    if (dpop && wantsNonce(response, await json(response.clone()))) response = await attempt()
     const delay = retryDelay(response, Date.now(), deadline)
     if (delay !== undefined) {
       await response.body?.cancel()
-      await new Promise((resolve) => setTimeout(resolve, delay))
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay))
       response = await attempt()
     }
-    return await classifyRefreshResponse(response, previous, Date.now(), options.refreshProtocol)
+    return await classifyRefreshResponse(response, previous, Date.now(), options.refreshProtocol, options.dpop)
   } catch (error) {
     const timedOut = error instanceof DOMException && error.name === 'TimeoutError'
     return { kind: 'unavailable', reason: timedOut ? 'timeout' : 'network error' }

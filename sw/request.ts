@@ -1,7 +1,9 @@
 import { REQUEST_ID_HEADER } from '../common/headers.js'
 import type { NormalizedOptions } from '../common/options.js'
 import type { Aborts } from './abort.js'
+import type { Tokens } from '../common/tokens.js'
 import type { Coordinator } from './coordinator.js'
+import { wantsNonce, type Dpop } from './dpop.js'
 import { refreshDue } from './expiry.js'
 import type { Matcher } from './match.js'
 import { refreshUnavailable } from './responses.js'
@@ -9,27 +11,31 @@ import { refreshUnavailable } from './responses.js'
 const BODYLESS = new Set(['GET', 'HEAD'])
 
 /**
- * A copy of `request` with `token` in `Authorization` (or none) and `body`.
- * Method, credentials, mode, redirect, cache, integrity, keepalive and signal
- * come with the original; referrer and its policy are reset by the Request
- * constructor whenever it is given options, so they are carried explicitly.
+ * A copy of `request` with the access token of `tokens` in `Authorization`
+ * (as `Bearer`, or `DPoP` with its `proof`), or as written without one, and
+ * `body`. Method, credentials, mode, redirect, cache, integrity, keepalive
+ * and signal come with the original; referrer and its policy are reset by
+ * the Request constructor whenever it is given options, so they are carried
+ * explicitly.
  */
 export function withToken(
   request: Request,
-  token: string | undefined,
+  tokens: Tokens | undefined,
   body: BodyInit | undefined,
   signal: AbortSignal = request.signal,
+  proof?: string,
 ): Request {
   const headers = new Headers(request.headers)
   headers.delete(REQUEST_ID_HEADER)
-  if (token) headers.set('Authorization', `Bearer ${token}`)
+  if (tokens) headers.set('Authorization', `${proof ? 'DPoP' : 'Bearer'} ${tokens.accessToken}`)
+  if (proof) headers.set('DPoP', proof)
   return new Request(request, { headers, body, signal, referrer: request.referrer, referrerPolicy: request.referrerPolicy })
 }
 
 /** One request as the token logic sees it: a way to send it, and whether it may be sent twice. */
 export interface Outgoing {
-  /** Sends the request once, with `token` in `Authorization`, or as written without one. */
-  attempt(token?: string): Promise<Response>
+  /** Sends the request once with the access token of `tokens`, or as written without one. */
+  attempt(tokens?: Tokens): Promise<Response>
   /** False for a body that was not kept (too large): sent once, its 401 goes to the page. */
   replayable: boolean
   /** Fires when the page gave up on the request: it is then never sent (again). */
@@ -84,7 +90,7 @@ export async function proxyRequest(
     }
   }
   signal?.throwIfAborted()
-  const first = await request.attempt(tokens.accessToken)
+  const first = await request.attempt(tokens)
   if (first.status !== 401 || request.isApiAnswer?.(first) === false) return first
 
   // The shared refresh goes on for the others if this request is aborted meanwhile.
@@ -93,7 +99,7 @@ export async function proxyRequest(
   // A body that was not kept can't be sent again: the page gets the 401, after the
   // refresh, so that its own retry goes through.
   if (!request.replayable) return first
-  if (next.kind === 'replay') return request.attempt(next.tokens.accessToken)
+  if (next.kind === 'replay') return request.attempt(next.tokens)
   if (next.kind === 'unavailable') return refreshUnavailable(next.reason)
   return first
 }
@@ -109,14 +115,27 @@ export function createRequestHandler(
   { expiryLeeway, maxReplayBytes }: NormalizedOptions,
   aborts: Aborts,
   matcher: Matcher,
+  dpop?: Dpop,
 ) {
   const isApiAnswer = (response: Response) => !response.redirected || matcher.isApi(new URL(response.url))
   return async (request: Request): Promise<Response> => {
     const { signal, done } = aborts.track(request.headers.get(REQUEST_ID_HEADER), request.signal)
     try {
       const body = BODYLESS.has(request.method) ? undefined : await request.blob()
-      const attempt = (token?: string): Promise<Response> => fetch(withToken(request, token, body, signal))
       const replayable = !body || body.size <= maxReplayBytes
+      // Each send of a DPoP-bound token gets a proof of its own (a proof is never sent twice).
+      const send = async (tokens: Tokens | undefined, bound: Dpop | undefined) => {
+        const proof = bound && (await bound.proof(request.method, request.url, { accessToken: tokens!.accessToken }))
+        const response = await fetch(withToken(request, tokens, body, signal, proof))
+        bound?.noteNonce(response, request.url, true)
+        return response
+      }
+      const attempt = async (tokens?: Tokens): Promise<Response> => {
+        const bound = tokens?.tokenType === 'DPoP' ? dpop : undefined
+        const response = await send(tokens, bound)
+        // RFC 9449 §9: the API wants its nonce in the proof; once more, with a new proof. Not a refresh.
+        return bound && replayable && wantsNonce(response) ? send(tokens, bound) : response
+      }
       return await proxyRequest(coordinator, expiryLeeway, { attempt, replayable, signal, isApiAnswer })
     } finally {
       done()

@@ -1,5 +1,6 @@
 import type { NormalizedOptions } from '../common/options.js'
 import type { LogoutReason } from '../common/protocol.js'
+import type { Dpop } from './dpop.js'
 import type { TokenStore } from './store.js'
 import { tellTabs } from './tabs.js'
 
@@ -11,8 +12,10 @@ type HandleApi = (request: Request) => Promise<Response>
  * LOGOUT. The one way a session ends, whether the server rejected the
  * refresh (B7) or someone logged out.
  */
-export async function endSession(store: TokenStore, reason: LogoutReason): Promise<void> {
+export async function endSession(store: TokenStore, reason: LogoutReason, dpop?: Dpop): Promise<void> {
   await store.clear()
+  // The session's DPoP key goes with it (B17): the next session signs with another.
+  await dpop?.endSession()
   await tellTabs({ type: 'LOGOUT', reason })
 }
 
@@ -22,7 +25,7 @@ export async function endSession(store: TokenStore, reason: LogoutReason): Promi
  * end the session), then ends it everywhere. A failure at the server keeps no
  * one logged in here.
  */
-export async function logout(options: NormalizedOptions, store: TokenStore, handleApi: HandleApi): Promise<void> {
+export async function logout(options: NormalizedOptions, store: TokenStore, handleApi: HandleApi, dpop?: Dpop): Promise<void> {
   if (options.logoutUrl && (await store.read())) {
     const request = new Request(options.logoutUrl, {
       method: 'POST',
@@ -33,7 +36,7 @@ export async function logout(options: NormalizedOptions, store: TokenStore, hand
     })
     await handleApi(request).catch(() => undefined)
   }
-  await endSession(store, 'logout')
+  await endSession(store, 'logout', dpop)
 }
 
 /**
@@ -41,10 +44,10 @@ export async function logout(options: NormalizedOptions, store: TokenStore, hand
  * as written, when it carries its own `Authorization`); whatever the answer,
  * the session ends.
  */
-export async function passLogout(request: Request, store: TokenStore, handleApi: HandleApi): Promise<Response> {
+export async function passLogout(request: Request, store: TokenStore, handleApi: HandleApi, dpop?: Dpop): Promise<Response> {
   try {
     return await (request.headers.has('Authorization') ? fetch(request) : handleApi(request))
   } finally {
-    await endSession(store, 'logout')
+    await endSession(store, 'logout', dpop)
   }
 }

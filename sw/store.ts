@@ -19,6 +19,9 @@ export const DB_NAME = 'sw-token-proxy'
 export const STORE_NAME = 'tokens'
 const KEY = 'tokens'
 
+/** The object store the worker keeps its state in: the tokens, and the DPoP keys (dpop.ts). */
+export const workerStorage = () => createStore(DB_NAME, STORE_NAME)
+
 /**
  * Tokens in IndexedDB (the truth, survives the worker being stopped) with a
  * memory copy so the hot path does not open IndexedDB per request. Memory
@@ -37,7 +40,7 @@ export interface TokenStoreOptions {
 }
 
 export function createTokenStore({ keepRefreshToken = true, onChange }: TokenStoreOptions = {}): TokenStore {
-  const db = createStore(DB_NAME, STORE_NAME)
+  const db = workerStorage()
   let memory: Tokens | null | undefined
   let generation = 0
   let warned = false

@@ -1,3 +1,4 @@
+import { wantsNonce, type Dpop } from './dpop.js'
 import type { Matcher } from './match.js'
 import { tokenAnswerInvalid, tokenEndpointRedirect } from './responses.js'
 import type { TokenStore } from './store.js'
@@ -21,10 +22,12 @@ export function refuseRedirectedTokenAnswer(response: Response, matcher: Matcher
  * same response (status, headers, other fields) without them. An answer with
  * token fields the worker cannot use loses them too, and says so. Anything
  * else passes as is. (With the cookie protocol a page could call the refresh
- * endpoint itself; it gets no token that way either.)
+ * endpoint itself; it gets no token that way either.) With `dpop`, the
+ * request carries a proof of the login key (answering a nonce once), and a
+ * login that gives tokens makes that key the session's.
  */
-export async function vault(request: Request, store: TokenStore, matcher: Matcher): Promise<Response> {
-  const response = await fetch(request)
+export async function vault(request: Request, store: TokenStore, matcher: Matcher, dpop?: Dpop, options = { dpop: false }): Promise<Response> {
+  const response = dpop ? await signedLogin(request, dpop) : await fetch(request)
   // Redirected elsewhere, it is not a token answer; redirected to a token endpoint, no page gets it.
   if (response.redirected) return refuseRedirectedTokenAnswer(response, matcher)
   if (!response.ok || !/[/+]json\b/.test(response.headers.get('Content-Type') ?? '')) return response
@@ -35,12 +38,28 @@ export async function vault(request: Request, store: TokenStore, matcher: Matche
     return response
   }
   if (typeof body !== 'object' || body === null || !SECRET_FIELDS.some((field) => field in body)) return response
-  const { tokens, problem } = readTokenAnswer(body, null, Date.now())
+  const { tokens, problem } = readTokenAnswer(body, null, Date.now(), options)
   if (!tokens) return tokenAnswerInvalid(problem)
   await store.write(tokens)
+  await dpop?.startSession()
   const rest = Object.fromEntries(Object.entries(body).filter(([key]) => !SECRET_FIELDS.includes(key)))
   const headers = new Headers(response.headers)
   headers.delete('Content-Length')
   headers.delete('Content-Encoding')
   return new Response(JSON.stringify(rest), { status: response.status, statusText: response.statusText, headers })
+}
+
+/** Sends a page's login or code exchange with a DPoP proof of the login key; once more with the server's nonce if it asks (RFC 9449 §8). */
+async function signedLogin(request: Request, dpop: Dpop): Promise<Response> {
+  const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.blob()
+  const send = async () => {
+    const headers = new Headers(request.headers)
+    headers.set('DPoP', await dpop.proof(request.method, request.url, { login: true }))
+    const response = await fetch(new Request(request, { headers, body, referrer: request.referrer, referrerPolicy: request.referrerPolicy }))
+    dpop.noteNonce(response, request.url)
+    return response
+  }
+  const first = await send()
+  const asks = first.status === 400 && wantsNonce(first, await first.clone().json().catch(() => undefined))
+  return asks ? send() : first
 }

@@ -15,3 +15,12 @@ export const proxyOptions: RegisterTokenProxyOptions = {
 
 export const register = (extra: Partial<RegisterTokenProxyOptions> = {}) =>
   registerTokenProxy({ ...proxyOptions, ...extra })
+
+/**
+ * The demo's own pages ask the server first whether it wants DPoP proofs
+ * (`DPOP=1 npm start`), and register the worker with `dpop: true` if so.
+ */
+export async function registerForServer(extra: Partial<RegisterTokenProxyOptions> = {}) {
+  const { dpop } = (await (await fetch('/__demo/stats')).json()) as { dpop?: boolean }
+  return register({ ...extra, worker: { ...proxyOptions.worker!, ...(dpop ? { dpop: true } : {}) } })
+}

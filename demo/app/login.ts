@@ -1,8 +1,8 @@
 import { safeNext } from '../../client/index.js'
-import { register } from './config.js'
+import { registerForServer } from './config.js'
 
 // Registering takes a moment on a first visit; a submit before then waits for it.
-const registered = register()
+const registered = registerForServer()
 const form = document.getElementById('form') as HTMLFormElement
 
 form.onsubmit = async (event) => {

@@ -1,5 +1,5 @@
 import { loginRedirect } from '../../client/index.js'
-import { register } from './config.js'
+import { registerForServer } from './config.js'
 
 const $ = (id: string) => document.getElementById(id)!
 const time = (at = Date.now()) => new Date(at).toLocaleTimeString([], { hour12: false })
@@ -28,7 +28,7 @@ function record(who: string, what: string, status: number | string, started?: nu
 }
 
 // On LOGOUT the page goes to the login page; first it shows why, for a moment.
-const proxy = await register({
+const proxy = await registerForServer({
   onLogout({ reason }) {
     record('worker', reason === 'logout' ? 'LOGOUT: logged out' : 'LOGOUT: the server ended the session', 'done')
     setTimeout(() => location.assign(loginRedirect('/login', location)), 1_500)
@@ -71,10 +71,11 @@ async function viaFetch(method: string, url: string, body?: BodyInit) {
 }
 
 async function refreshStats() {
-  const stats = (await (await fetch('/__demo/stats')).json()) as Record<string, number>
+  const stats = (await (await fetch('/__demo/stats')).json()) as { refreshes: number; reuseDetections: number; accessTtlMs: number; dpop: boolean }
   $('s-refreshes').textContent = String(stats.refreshes)
   $('s-reuse').textContent = String(stats.reuseDetections)
   $('ttl').textContent = `${stats.accessTtlMs! / 1000} s`
+  $('dpop').hidden = !stats.dpop
 }
 
 let refreshEvents = 0

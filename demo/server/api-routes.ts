@@ -3,6 +3,7 @@ import type { AuthService } from './auth.js'
 import { refreshCookie } from './auth-routes.js'
 import { CORS, wait, type Route } from './exchange.js'
 import type { Faults } from './faults.js'
+import { DpopRefusal, type DpopVerifier } from './dpop.js'
 import type { Gates } from './gates.js'
 
 export interface ApiRoutesOptions {
@@ -11,6 +12,8 @@ export interface ApiRoutesOptions {
   gates: Gates
   port: () => number
   cookieMode: boolean
+  /** With DPoP on: a token bound to a key needs `Authorization: DPoP` and a proof of that key, with `ath` and the nonce. */
+  dpop?: DpopVerifier
 }
 
 /**
@@ -18,7 +21,7 @@ export interface ApiRoutesOptions {
  * fixtures around it: `/apix` (a look-alike path, unprotected), `/api/redirect`
  * and CORS preflights.
  */
-export function apiRoutes({ auth, faults, gates, port, cookieMode }: ApiRoutesOptions): Route {
+export function apiRoutes({ auth, faults, gates, port, cookieMode, dpop }: ApiRoutesOptions): Route {
   return async (x) => {
     const { path, req, res, url } = x
     if (req.method === 'OPTIONS' && (path.startsWith('/api') || path.startsWith('/apix'))) {
@@ -43,7 +46,20 @@ export function apiRoutes({ auth, faults, gates, port, cookieMode }: ApiRoutesOp
     await gates.pass(path)
     if (path === '/api/slow') await wait(Number(url.searchParams.get('ms') ?? 500))
     const identity = faults.rejectAllTokens ? undefined : auth.verify(req.headers.authorization)
-    if (!identity) return x.json(401, { error: 'invalid_token' }, { ...CORS, 'WWW-Authenticate': 'Bearer error="invalid_token"' })
+    const [scheme, token] = (req.headers.authorization ?? '').split(' ')
+    if (dpop) res.setHeader('DPoP-Nonce', dpop.nonce)
+    const refuse = (challenge: string) => x.json(401, { error: 'invalid_token' }, { ...CORS, 'WWW-Authenticate': challenge })
+    if (!identity) return refuse(dpop ? 'DPoP error="invalid_token", algs="ES256"' : 'Bearer error="invalid_token"')
+    if (identity.jkt || scheme === 'DPoP') {
+      // RFC 9449 §7: a bound token is sent as DPoP, with a proof of its key; Bearer is refused.
+      if (!dpop || scheme !== 'DPoP' || !identity.jkt) return refuse('DPoP error="invalid_token", error_description="a DPoP-bound token needs the DPoP scheme and a proof"')
+      try {
+        x.proven = await dpop.check({ req, accessToken: token, boundTo: identity.jkt })
+      } catch (error) {
+        if (!(error instanceof DpopRefusal)) throw error
+        return refuse(`DPoP error="${error.code}", error_description="${error.description}", algs="ES256"`)
+      }
+    }
     // For the demo's countdown: when the token this request carried expires. Never the token itself.
     res.setHeader('X-Demo-Token-Expires-At', String(auth.expiryOf(req.headers.authorization)))
     res.setHeader('Access-Control-Expose-Headers', 'X-Demo-Token-Expires-At')

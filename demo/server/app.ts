@@ -8,6 +8,7 @@ import { exchange, type Route } from './exchange.js'
 import { noFaults, type Faults } from './faults.js'
 import { createFeed } from './feed.js'
 import { fileRoute, type Deployment } from './files.js'
+import { createDpopVerifier, type DpopVerifier } from './dpop.js'
 import { createGates } from './gates.js'
 
 export { REFRESH_FAILURES, type Faults, type RefreshFailure } from './faults.js'
@@ -31,6 +32,12 @@ export interface DemoServerOptions {
    * that says nothing of the new token's expiry. @default 'demo'
    */
   protocol?: 'demo' | 'seed'
+  /**
+   * DPoP (RFC 9449): login and refresh need a proof with the server's nonce
+   * and bind the session to the proof's key; API requests with its tokens
+   * need `Authorization: DPoP` and a proof of that key. @default false
+   */
+  dpop?: boolean
   /** The token service to trust, for a second server acting as an API on another origin. @default a new one */
   auth?: AuthService
   /**
@@ -55,6 +62,8 @@ export interface RequestRecord {
   headers: IncomingHttpHeaders
   /** The client went away before the answer was written (an aborted fetch, a stopped worker). */
   aborted: boolean
+  /** The thumbprint of the DPoP key whose proof the server accepted, if one was. */
+  dpop?: string
 }
 
 export interface DemoServer {
@@ -73,6 +82,8 @@ export interface DemoServer {
    * the returned function is called: for steps ordered by events.
    */
   hold(path: string): () => void
+  /** With `dpop`: the server's proof checks, whose nonce a test can change. */
+  dpop: DpopVerifier | undefined
   /** Files served by URL path, before the demo's own: add to it while the server runs. */
   files: Record<string, string>
   /** Records for one path (query string left out). */
@@ -110,18 +121,19 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   const requests: RequestRecord[] = []
   const files = options.files ?? {}
   const gates = createGates()
-  const feed = createFeed(auth)
+  const dpop = options.dpop ? createDpopVerifier() : undefined
+  const feed = createFeed(auth, { dpop: !!dpop })
   let port = 0
   // In order: the first route that answers wins.
   const routes: Route[] = [
-    authRoutes({ auth, faults, gates, refreshMode, protocol }),
-    apiRoutes({ auth, faults, gates, port: () => port, cookieMode: refreshMode === 'cookie' }),
+    authRoutes({ auth, faults, gates, refreshMode, protocol, dpop }),
+    apiRoutes({ auth, faults, gates, port: () => port, cookieMode: refreshMode === 'cookie', dpop }),
     feed.route,
     fileRoute(files, deployment, gates),
   ]
 
   const mounts = new Map<string, (req: IncomingMessage, res: ServerResponse) => void>()
-  const record = (req: IncomingMessage, res: ServerResponse, url: URL, status: number, body: Buffer) => {
+  const record = (req: IncomingMessage, res: ServerResponse, url: URL, status: number, body: Buffer, proven?: string) => {
     requests.push({
       method: req.method ?? 'GET',
       path: url.pathname,
@@ -132,6 +144,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
       contentType: req.headers['content-type'] ?? null,
       headers: req.headers,
       aborted: res.destroyed && !res.writableFinished,
+      ...(proven ? { dpop: proven } : {}),
     })
     feed.add(requests)
   }
@@ -152,7 +165,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
         const x = exchange(req, res, url, body)
         let status: number | undefined
         for (const route of routes) if ((status = await route(x)) !== undefined) break
-        record(req, res, url, status ?? 404, body)
+        record(req, res, url, status ?? 404, body, x.proven)
       })
       .catch((error: unknown) => {
         console.error(error)
@@ -173,6 +186,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     arrivals: gates.arrivals,
     arrival: gates.arrival,
     hold: gates.hold,
+    dpop,
     files,
     requestsTo: (path) => requests.filter((r) => r.path === path),
     mount: (prefix, handler) => void mounts.set(prefix, handler),

@@ -3,6 +3,7 @@ import type { AuthService, TokenSet } from './auth.js'
 import type { Exchange, Route } from './exchange.js'
 import { wait } from './exchange.js'
 import { answerFailure, type Faults } from './faults.js'
+import { DpopRefusal, type DpopVerifier } from './dpop.js'
 import type { Gates } from './gates.js'
 
 const REFRESH_COOKIE = 'refresh_token'
@@ -32,6 +33,8 @@ export interface AuthRoutesOptions {
   refreshMode: 'json' | 'cookie'
   /** How answers are written: see `DemoServerOptions.protocol`. */
   protocol: 'demo' | 'seed'
+  /** With DPoP on: login and refresh need a proof (with the server's nonce), and bind the tokens to its key. */
+  dpop?: DpopVerifier
 }
 
 /**
@@ -39,7 +42,7 @@ export interface AuthRoutesOptions {
  * `remember: false` asks for an access token only) and refresh (`POST
  * /api/auth/refresh`, rotation and reuse detection, the fault switches).
  */
-export function authRoutes({ auth, faults, gates, refreshMode, protocol }: AuthRoutesOptions): Route {
+export function authRoutes({ auth, faults, gates, refreshMode, protocol, dpop }: AuthRoutesOptions): Route {
   const cookieMode = refreshMode === 'cookie'
   let refreshCalls = 0
 
@@ -49,21 +52,42 @@ export function authRoutes({ auth, faults, gates, refreshMode, protocol }: AuthR
    * says nothing of its expiry when refreshing.
    */
   const issue = (x: Exchange, { refreshToken, accessToken, expiresIn }: Partial<TokenSet>, extra: object = {}, refreshing = false) => {
-    const answer = protocol === 'seed' ? { token: accessToken, ...(refreshing ? {} : { expiresIn }) } : { accessToken, expiresIn }
+    const answer = protocol === 'seed' ? { token: accessToken, ...(refreshing ? {} : { expiresIn }) } : { accessToken, expiresIn, ...(x.proven ? { token_type: 'DPoP' } : {}) }
     return cookieMode && refreshToken
       ? x.json(200, { ...answer, ...extra }, { 'Set-Cookie': refreshCookie(refreshToken, 30 * 24 * 3600) })
       : x.json(200, { ...answer, ...(refreshToken ? { refreshToken } : {}), ...extra })
   }
 
+  /**
+   * The proof a DPoP token request carries (RFC 9449 §5): its key's
+   * thumbprint, or the 400 that says why not (`use_dpop_nonce` with the
+   * nonce to use, §8).
+   */
+  async function proofOf(x: Exchange): Promise<string | number> {
+    if (!dpop) return ''
+    x.res.setHeader('DPoP-Nonce', dpop.nonce)
+    try {
+      return (x.proven = await dpop.check({ req: x.req }))
+    } catch (error) {
+      if (!(error instanceof DpopRefusal)) throw error
+      return x.json(400, { error: error.code === 'use_dpop_nonce' ? 'use_dpop_nonce' : 'invalid_dpop_proof', error_description: error.description })
+    }
+  }
+
   return async (x) => {
     if (x.req.method !== 'POST') return undefined
+    if (x.path === '/api/auth/login' || x.path === '/api/auth/refresh') {
+      const proof = await proofOf(x)
+      if (typeof proof === 'number') return proof
+    }
+    const jkt = x.proven
     if (x.path === '/api/auth/login') {
       const { username, password, remember } = x.input()
       if (typeof username !== 'string' || username === '' || password !== 'demo') {
         return x.json(401, { error: 'invalid_credentials', message: "Any user name, password 'demo'." })
       }
       // `remember: false` ("keep me signed in" unticked): an access token only, no refresh token.
-      return issue(x, remember === false ? auth.loginWithoutRefresh(username) : auth.login(username), { user: username })
+      return issue(x, remember === false ? auth.loginWithoutRefresh(username) : auth.login(username, { jkt }), { user: username })
     }
     if (x.path === '/api/auth/refresh') {
       await gates.pass('/api/auth/refresh')
@@ -74,7 +98,7 @@ export function authRoutes({ auth, faults, gates, refreshMode, protocol }: AuthR
       // rotating now would spend its refresh token for nothing. Keep it valid.
       if (x.req.socket.destroyed) return 499
       const presented = cookieMode ? readCookie(x.req, REFRESH_COOKIE) : x.input().refreshToken
-      const tokens = auth.rotate(presented)
+      const tokens = auth.rotate(presented, { jkt })
       if (tokens) return issue(x, tokens, {}, true)
       return x.json(400, { error: 'invalid_grant' }, cookieMode ? { 'Set-Cookie': refreshCookie('', 0) } : {})
     }

@@ -11,11 +11,14 @@ export interface TokenSet {
 export interface Identity {
   user: string
   sid: string
+  /** The DPoP key thumbprint the session's tokens are bound to, if they are (RFC 9449 `cnf.jkt`). */
+  jkt?: string
 }
 
 interface Session {
   user: string
   revoked: boolean
+  jkt?: string
 }
 
 const base64url = (data: string | Buffer) => Buffer.from(data).toString('base64url')
@@ -42,11 +45,12 @@ export class AuthService {
     private readonly options: { opaque?: boolean } = {},
   ) {}
 
-  login(user: string): TokenSet {
+  /** Starts a session; with `jkt` (a DPoP login) its tokens are bound to that key. */
+  login(user: string, { jkt }: { jkt?: string } = {}): TokenSet {
     this.stats.logins++
     const sid = randomUUID()
-    this.sessions.set(sid, { user, revoked: false })
-    return this.issue(sid, user)
+    this.sessions.set(sid, { user, revoked: false, ...(jkt ? { jkt } : {}) })
+    return this.issue(sid, user, jkt)
   }
 
   /** A session with an access token only ("keep me signed in" unticked): it ends when that expires. */
@@ -56,11 +60,15 @@ export class AuthService {
     return rest
   }
 
-  /** Rotates a refresh token. `undefined` means `invalid_grant`. */
-  rotate(refreshToken: unknown): TokenSet | undefined {
+  /**
+   * Rotates a refresh token. `undefined` means `invalid_grant`. A token of a
+   * DPoP-bound session needs a proof of that key (`jkt`); one of another key,
+   * or none, is refused without spending the token.
+   */
+  rotate(refreshToken: unknown, { jkt }: { jkt?: string } = {}): TokenSet | undefined {
     const entry = typeof refreshToken === 'string' ? this.refresh.get(refreshToken) : undefined
     const session = entry && this.sessions.get(entry.sid)
-    if (!entry || !session || session.revoked) {
+    if (!entry || !session || session.revoked || (session.jkt !== undefined && session.jkt !== jkt)) {
       this.stats.refreshRejected++
       return undefined
     }
@@ -73,12 +81,12 @@ export class AuthService {
     }
     entry.used = true
     this.stats.refreshes++
-    return this.issue(entry.sid, session.user)
+    return this.issue(entry.sid, session.user, session.jkt)
   }
 
-  /** The grant id (`jti`) of a Bearer token whose signature holds; for opaque tokens, the token itself. */
+  /** The grant id (`jti`) of a token (`Bearer` or `DPoP`) whose signature holds; for opaque tokens, the token itself. */
   private grantOf(authorization: string | undefined): string | undefined {
-    const token = /^Bearer (.+)$/.exec(authorization ?? '')?.[1]
+    const token = /^(?:Bearer|DPoP) (.+)$/.exec(authorization ?? '')?.[1]
     if (this.options.opaque) return token
     const [header, payload, signature] = token?.split('.') ?? []
     if (!header || !payload || !signature) return undefined
@@ -95,7 +103,7 @@ export class AuthService {
     const grant = id === undefined ? undefined : this.access.get(id)
     const session = grant && this.sessions.get(grant.sid)
     if (!grant || !session || session.revoked || grant.expiresAt <= Date.now()) return undefined
-    return { user: session.user, sid: grant.sid }
+    return { user: session.user, sid: grant.sid, ...(session.jkt ? { jkt: session.jkt } : {}) }
   }
 
   /** When the access token behind a verified `Authorization` expires (epoch ms): the demo shows a countdown. */
@@ -119,7 +127,7 @@ export class AuthService {
     if (session) session.revoked = true
   }
 
-  private issue(sid: string, user: string): TokenSet {
+  private issue(sid: string, user: string, jkt?: string): TokenSet {
     const now = Date.now()
     const expiresAt = now + this.accessTtlMs
     const refreshToken = randomBytes(24).toString('base64url')
@@ -135,7 +143,8 @@ export class AuthService {
     // exp - iat is the lifetime in whole seconds, as real issuers write it; exp never
     // falls after the moment the server stops accepting the token.
     const iat = Math.floor(now / 1000)
-    const body = base64url(JSON.stringify({ sub: user, sid, jti, iat, exp: iat + Math.ceil(this.accessTtlMs / 1000) }))
+    const claims = { sub: user, sid, jti, iat, exp: iat + Math.ceil(this.accessTtlMs / 1000), ...(jkt ? { cnf: { jkt } } : {}) }
+    const body = base64url(JSON.stringify(claims))
     return {
       accessToken: `${head}.${body}.${this.sign(`${head}.${body}`)}`,
       refreshToken,

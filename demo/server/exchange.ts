@@ -16,6 +16,8 @@ export interface Exchange {
   json(status: number, value: unknown, headers?: Record<string, string>): number
   /** The body as a JSON object; `{}` when it is not one. */
   input(): Record<string, unknown>
+  /** The thumbprint of the DPoP key whose proof the request carried, once checked: for the record. */
+  proven?: string
 }
 
 /** A route: answers the exchange and returns the status, or returns `undefined` when the request is not its own. */

@@ -20,6 +20,12 @@ export interface WireEvent {
  * refresh).
  */
 function describeOnWire(entry: RequestRecord, all: readonly RequestRecord[], auth: AuthService): WireEvent {
+  const event = describeStory(entry, all, auth)
+  // With DPoP: the key every accepted proof was signed with (its thumbprint, shortened).
+  return entry.dpop ? { ...event, note: [event.note, `DPoP proof, key ${entry.dpop.slice(0, 8)}…`].filter(Boolean).join(' · ') } : event
+}
+
+function describeStory(entry: RequestRecord, all: readonly RequestRecord[], auth: AuthService): WireEvent {
   const { method, path, status } = entry
   const base = { at: Date.now(), method, path: path + entry.search, status }
   if (path === '/api/auth/refresh') {
@@ -42,12 +48,12 @@ function describeOnWire(entry: RequestRecord, all: readonly RequestRecord[], aut
  * events), and the demo's buttons: `/__demo/stats`, `/__demo/expire` (every
  * access token stops working), `/__demo/revoke` (every session ends).
  */
-export function createFeed(auth: AuthService) {
+export function createFeed(auth: AuthService, { dpop = false } = {}) {
   const wire: WireEvent[] = []
   const watchers = new Set<ServerResponse>()
 
   const route: Route = async (x) => {
-    if (x.path === '/__demo/stats') return x.json(200, { ...auth.stats, accessTtlMs: auth.accessTtlMs })
+    if (x.path === '/__demo/stats') return x.json(200, { ...auth.stats, accessTtlMs: auth.accessTtlMs, dpop })
     if (x.path === '/__demo/expire' && x.req.method === 'POST') {
       auth.expireAccessTokens()
       return x.json(200, { ok: true })

@@ -240,7 +240,8 @@ async function simulate(s: fc.Scheduler, scenario: Scenario): Promise<World> {
   for (const record of requests) {
     const outgoing: Outgoing = {
       replayable: record.replayable,
-      attempt(token?: string): Promise<Response> {
+      attempt(tokens?: Tokens): Promise<Response> {
+        const token = tokens?.accessToken
         const sent: SendRecord = {
           token,
           seq: tick(),

@@ -143,6 +143,7 @@ describe('normalizeOptions normalizes', () => {
       refreshTimeout: 10_000,
       maxReplayBytes: 1_048_576,
       expiryLeeway: 30_000,
+      dpop: false,
     })
   })
 
@@ -179,6 +180,7 @@ describe('normalizeOptions normalizes', () => {
       refreshTimeout: 2500,
       maxReplayBytes: 1_048_576,
       expiryLeeway: 0,
+      dpop: false,
     })
   })
 
@@ -392,6 +394,7 @@ describe('endpoints on trusted origins', () => {
       refreshTimeout: 10_000,
       maxReplayBytes: 1_048_576,
       expiryLeeway: 30_000,
+      dpop: false,
     })
   })
 })
@@ -434,6 +437,7 @@ describe('query round trip with trusted origins and endpoints', () => {
       refreshTimeout: 10_000,
       maxReplayBytes: 1_048_576,
       expiryLeeway: 30_000,
+      dpop: false,
     })
   })
 
@@ -458,5 +462,19 @@ describe('maxReplayBytes', () => {
 
   it('round-trips through the query string as a number', () => {
     expect(optionsFromQuery(optionsToQuery({ apiPrefix: '/api/', refreshUrl: '/r', maxReplayBytes: 2048 })).maxReplayBytes).toBe(2048)
+  })
+})
+
+describe('dpop', () => {
+  it('is a boolean, false unless given, and round-trips through the query', () => {
+    expect(normalizeOptions({ apiPrefix: '/api/', refreshUrl: '/r' }, ORIGIN).dpop).toBe(false)
+    expect(normalizeOptions({ apiPrefix: '/api/', refreshUrl: '/r', dpop: true }, ORIGIN).dpop).toBe(true)
+    expect(optionsFromQuery(optionsToQuery({ apiPrefix: '/api/', refreshUrl: '/r', dpop: true })).dpop).toBe(true)
+    expect(optionsFromQuery(optionsToQuery({ apiPrefix: '/api/', refreshUrl: '/r', dpop: false })).dpop).toBe(false)
+  })
+
+  it.each([['yes', "'yes'"], [1, '1'], [null, 'null']])('rejects dpop %j', (dpop, shown) => {
+    expect(errorOf({ apiPrefix: '/api/', refreshUrl: '/r', dpop }).message).toBe(`${PREFIX}\`dpop\` must be true or false, got ${shown}.`)
+    if (typeof dpop === 'string') expect(errorOf(optionsFromQuery(`apiPrefix=/api/&refreshUrl=/r&dpop=${dpop}`)).message).toContain('`dpop` must be true or false')
   })
 })

@@ -183,6 +183,16 @@ describe("refreshProtocol 'oauth2' (RFC 6749 §5.1, §5.2, §6)", () => {
       reason: 'token_type DPoP is not Bearer',
     })
   })
+
+  it('with dpop, a DPoP token is kept as one, a Bearer token as Bearer, and anything else is unavailable', async () => {
+    const dpop = (body: unknown) => classifyRefreshResponse(json(200, body), PREVIOUS, NOW, 'oauth2', true)
+    await expect(dpop({ access_token: 'new', token_type: 'dpop' })).resolves.toStrictEqual({
+      kind: 'refreshed',
+      tokens: { accessToken: 'new', tokenType: 'DPoP', refreshToken: 'R0' },
+    })
+    await expect(dpop({ access_token: 'new', token_type: 'Bearer' })).resolves.toStrictEqual({ kind: 'refreshed', tokens: { accessToken: 'new', refreshToken: 'R0' } })
+    await expect(dpop({ access_token: 'new', token_type: 'N_A' })).resolves.toStrictEqual({ kind: 'unavailable', reason: 'token_type N_A is not Bearer or DPoP' })
+  })
 })
 
 describe('refreshInit: the request each protocol sends', () => {
