@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test'
 import { expect, test, workerQuery } from './fixtures.js'
+import { needs } from './engines/limits.js'
 
 /** `count` concurrent requests, fetch and axios by turns, to distinct URLs (the HTTP cache lock sends identical GETs one by one). */
 const burst = (tab: Page, count: number) =>
@@ -58,7 +59,8 @@ test.describe('B11 all tabs', () => {
     expect(server.requestsTo('/api/me').at(-1)!.authorization).toBeNull()
   })
 
-  test('LOGOUT reaches a tab the worker does not control', async ({ page, context, server, openConsole, login }) => {
+  test('LOGOUT reaches a tab the worker does not control (Chromium only: a hard reload needs CDP)', async ({ page, context, server, openConsole, login }) => {
+    needs('cdp')
     await openConsole(page, 'stay')
     await login(page)
     // A hard reload leaves this tab uncontrolled; with ?manual nothing asks for control.

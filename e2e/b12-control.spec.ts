@@ -1,7 +1,9 @@
 import { expect, serveWorkerFile, test } from './fixtures.js'
+import { needs } from './engines/limits.js'
 
 test.describe('B12 control', () => {
-  test('after a hard reload the page is claimed, with no reload loop, and its requests carry the token', async ({ page, server, openConsole, login }) => {
+  test('after a hard reload the page is claimed, with no reload loop, and its requests carry the token (Chromium only: a hard reload needs CDP)', async ({ page, server, openConsole, login }) => {
+    needs('cdp')
     await openConsole()
     const { accessToken } = await login(page)
     let loads = 0

@@ -1,5 +1,6 @@
 import { startDemoServer, type DemoServer } from '../demo/server/app.js'
 import { expect, foreignProof, loginThroughPage, stopWorkers, storedTokens, test, workerQuery } from './fixtures.js'
+import { needs } from './engines/limits.js'
 
 /**
  * B16 against the demo server in its DPoP mode (RFC 9449): login and refresh
@@ -115,7 +116,8 @@ test.describe('B16 proof of possession', () => {
     }
   })
 
-  test('B9 the key outlives the worker: after a restart the same key signs, with no refresh and no login', async ({ page }) => {
+  test('B9 the key outlives the worker: after a restart the same key signs, with no refresh and no login (Chromium only: stopping a worker needs CDP)', async ({ page }) => {
+    needs('cdp')
     const server = await dpopServer()
     try {
       await signedIn(page, server)

@@ -1,6 +1,7 @@
 import type { Response } from '@playwright/test'
 import { startDemoServer } from '../demo/server/app.js'
 import { authorizations, expect, test } from './fixtures.js'
+import { can } from './engines/limits.js'
 
 test.describe('B2 no leak, no cost', () => {
   test('/apix, no-cors and another origin get no token and are not handled by the worker', async ({ page, server, openConsole, login }) => {
@@ -20,7 +21,7 @@ test.describe('B2 no leak, no cost', () => {
 
       // The control: the API request went through the worker with the token.
       expect(authorizations(server, '/api/me')).toEqual([`Bearer ${accessToken}`])
-      expect(responses.find((r) => r.url().endsWith('/api/me'))?.fromServiceWorker()).toBe(true)
+      if (can('workerNetwork')) expect(responses.find((r) => r.url().endsWith('/api/me'))?.fromServiceWorker()).toBe(true)
       // Everything else went straight to the network, untouched.
       expect(authorizations(server, '/apix/echo')).toEqual([null])
       expect(authorizations(server, '/api/echo')).toEqual([null])
@@ -28,7 +29,7 @@ test.describe('B2 no leak, no cost', () => {
       for (const path of ['/apix/echo', '/api/echo?no-cors', `${other.url}/api/echo`]) {
         const response = responses.find((r) => r.url().endsWith(path))
         expect(response, path).toBeDefined()
-        expect(response!.fromServiceWorker(), path).toBe(false)
+        if (can('workerNetwork')) expect(response!.fromServiceWorker(), path).toBe(false)
       }
     } finally {
       await other.close()
@@ -40,7 +41,7 @@ test.describe('B2 no leak, no cost', () => {
     await login(page)
     const response = await page.goto(`${server.url}/api/me`)
     expect(response?.status()).toBe(401)
-    expect(response?.fromServiceWorker()).toBe(false)
+    if (can('workerNetwork')) expect(response?.fromServiceWorker()).toBe(false)
     expect(authorizations(server, '/api/me')).toEqual([null])
   })
 })

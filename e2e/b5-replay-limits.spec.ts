@@ -1,5 +1,6 @@
 import { startDemoServer } from '../demo/server/app.js'
 import { expect, test, workerQuery } from './fixtures.js'
+import { needs } from './engines/limits.js'
 
 /** Uploads `size` bytes to /api/echo from the page; returns the status. */
 const upload = (page: import('@playwright/test').Page, size: number) =>
@@ -27,7 +28,8 @@ test.describe('B5 faithful replay: limits', () => {
     expect(replay!.bodySha256).toBe(first!.bodySha256)
   })
 
-  test('a streamed body is read once, then replayed whole', async ({ page, server, openConsole, login }) => {
+  test('a streamed body is read once, then replayed whole (not in Firefox: it has no streamed request bodies)', async ({ page, server, openConsole, login }) => {
+    needs('streamedUpload')
     await openConsole(page)
     await login(page)
     server.auth.expireAccessTokens()
@@ -103,7 +105,9 @@ test.describe('B5 faithful replay: request attributes', () => {
       const status = await page.evaluate(async (to) => (await fetch(`/api/redirect?to=${encodeURIComponent(to)}`)).status, `${other.url}/apix/echo`)
       expect(status).toBe(200)
       expect(server.requestsTo('/api/redirect').map((r) => r.authorization)).toEqual([`Bearer ${accessToken}`])
-      expect(other.requestsTo('/apix/echo').map((r) => r.authorization)).toEqual([null])
+      // Firefox asks the other origin with a CORS preflight first (measured in Firefox 153); it carries no token either.
+      expect(other.requestsTo('/apix/echo').filter((r) => r.method !== 'OPTIONS').map((r) => r.authorization)).toEqual([null])
+      expect(other.requestsTo('/apix/echo').every((r) => r.authorization === null)).toBe(true)
     } finally {
       await other.close()
     }

@@ -1,7 +1,9 @@
 import { expect, stopWorkers, test } from './fixtures.js'
+import { needs } from './engines/limits.js'
 
 test.describe('B9 durable', () => {
-  test('a worker stopped by the browser and restarted needs no refresh and no login', async ({ page, server, openConsole, login }) => {
+  test('a worker stopped by the browser and restarted needs no refresh and no login (Chromium only: stopping a worker needs CDP)', async ({ page, server, openConsole, login }) => {
+    needs('cdp')
     await openConsole()
     await login(page)
     server.auth.expireAccessTokens()

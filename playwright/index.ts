@@ -2,7 +2,9 @@
  * Fixtures for an app's own Playwright suite (`sw-token-proxy/playwright`):
  * wait until the worker controls the page, hand it tokens, expire the access
  * token now, stop and restart the worker, and read the proxy's events.
- * Stopping and restarting use the Chrome DevTools Protocol: Chromium only.
+ * Stopping and restarting use the Chrome DevTools Protocol: Chromium only;
+ * in other engines they reject with an error naming the engine, and the
+ * rest works.
  */
 import {
   test as base,
@@ -98,11 +100,16 @@ interface Version {
 
 /** The CDP view of the page's controlling worker, and a way to wait for its running status. */
 async function controllingWorker(page: Page): Promise<{ cdp: CDPSession; version: Version; scopeURL: string; until: (status: WorkerStatus) => Promise<void> }> {
-  if (page.context().browser()?.browserType().name() !== 'chromium') {
-    throw new Error('sw-token-proxy: stopping and restarting the worker needs Chromium (the DevTools Protocol)')
-  }
   const scriptURL = await page.evaluate(() => navigator.serviceWorker?.controller?.scriptURL)
   if (!scriptURL) throw new Error('sw-token-proxy: no service worker controls this page; call waitForControl() first')
+  const engine = page.context().browser()?.browserType().name() ?? 'this browser'
+  if (engine !== 'chromium') {
+    throw new Error(
+      `sw-token-proxy: stopWorker(), restartWorker() and workerStatus() need the Chrome DevTools Protocol, which ${engine} does not have. ` +
+        `Run such tests in Chromium only (test.skip(browserName !== 'chromium', …)); in Firefox, the preferences ` +
+        `dom.serviceWorkers.idle_timeout and dom.serviceWorkers.idle_extended_timeout (firefoxUserPrefs, in milliseconds) make the browser stop idle workers itself.`,
+    )
+  }
   const cdp = await page.context().newCDPSession(page)
   const versions = new Map<string, Version>()
   const scopes = new Map<string, string>()

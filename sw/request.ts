@@ -104,6 +104,35 @@ export async function proxyRequest(
   return first
 }
 
+/** An `EventSource` asks with `Accept: text/event-stream` (HTML Standard, §9.2): its answer stays open. */
+const isEventStream = (request: Request) => request.headers.get('Accept') === 'text/event-stream'
+
+/**
+ * The answer to an event stream, with a body of the worker's own whose
+ * cancel aborts the upstream request. Chromium closes the upstream
+ * connection by itself when the page's `EventSource` closes; Firefox 153
+ * cancels only the body the worker handed over and keeps the worker's
+ * fetch open (measured: the server never saw the close), so the worker does
+ * it. Only event streams pay for the extra stream: other answers are
+ * handed over as they came.
+ */
+function closingUpstream(response: Response, upstream: AbortController): Response {
+  if (!response.body) return response
+  const reader = response.body.getReader()
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read()
+      if (done) controller.close()
+      else controller.enqueue(value)
+    },
+    cancel(reason) {
+      upstream.abort(reason)
+      return reader.cancel(reason)
+    },
+  })
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers })
+}
+
 /**
  * Handles one matched request: keeps its body, up to `maxReplayBytes`, so it
  * can be sent twice byte for byte, then runs the token logic. The body is
@@ -119,7 +148,10 @@ export function createRequestHandler(
 ) {
   const isApiAnswer = (response: Response) => !response.redirected || matcher.isApi(new URL(response.url))
   return async (request: Request): Promise<Response> => {
-    const { signal, done } = aborts.track(request.headers.get(REQUEST_ID_HEADER), request.signal)
+    const tracked = aborts.track(request.headers.get(REQUEST_ID_HEADER), request.signal)
+    const { done } = tracked
+    const stream = isEventStream(request) ? new AbortController() : undefined
+    const signal = stream ? AbortSignal.any([tracked.signal, stream.signal]) : tracked.signal
     try {
       const body = BODYLESS.has(request.method) ? undefined : await request.blob()
       const replayable = !body || body.size <= maxReplayBytes
@@ -136,7 +168,8 @@ export function createRequestHandler(
         // RFC 9449 §9: the API wants its nonce in the proof; once more, with a new proof. Not a refresh.
         return bound && replayable && wantsNonce(response) ? send(tokens, bound) : response
       }
-      return await proxyRequest(coordinator, expiryLeeway, { attempt, replayable, signal, isApiAnswer })
+      const response = await proxyRequest(coordinator, expiryLeeway, { attempt, replayable, signal, isApiAnswer })
+      return stream ? closingUpstream(response, stream) : response
     } finally {
       done()
     }

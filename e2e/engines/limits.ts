@@ -1,0 +1,48 @@
+import { test } from '@playwright/test'
+
+/**
+ * What an engine's test tools cannot do, and why: a step that needs one of
+ * these runs where it can, and elsewhere is recorded as skipped with its
+ * reason (the run's summary counts them per engine). None of these is a
+ * behaviour of the proxy: each one is a limit of the browser or of
+ * Playwright's driver for it, measured in this suite.
+ */
+const LIMITS = {
+  cdp: {
+    firefox: 'stopping a worker and a hard reload (Shift+Reload) need the DevTools Protocol, which only Chromium has',
+  },
+  workerConsole: {
+    firefox: "Playwright does not report a service worker's console messages in Firefox (WebDriver BiDi)",
+  },
+  workerNetwork: {
+    firefox: "Playwright does not report a service worker's own requests in Firefox, nor whether a response came from one",
+  },
+  streamedUpload: {
+    firefox: "Firefox has no streamed request bodies: fetch sends a ReadableStream body as the text '[object ReadableStream]'",
+  },
+} satisfies Record<string, Partial<Record<string, string>>>
+
+export type Limit = keyof typeof LIMITS
+
+const engine = () => test.info().project.name
+
+/** Why the running engine cannot do `limit`, or undefined when it can. */
+export function lacks(limit: Limit): string | undefined {
+  return (LIMITS[limit] as Partial<Record<string, string>>)[engine()]
+}
+
+/**
+ * Whether this engine can run a step that needs `limit`. When it cannot, the
+ * step is recorded as skipped (annotation `skipped step`) with the reason.
+ */
+export function can(limit: Limit): boolean {
+  const reason = lacks(limit)
+  if (reason) test.info().annotations.push({ type: 'skipped step', description: `${engine()}: ${reason}` })
+  return !reason
+}
+
+/** Skips the whole test in an engine that lacks `limit`, with the reason. */
+export function needs(limit: Limit): void {
+  const reason = lacks(limit)
+  test.skip(reason !== undefined, `${engine()}: ${reason}`)
+}
