@@ -7,6 +7,9 @@ import { startDemoServer, type DemoServer } from '../demo/server/app.js'
 import type { InterceptorKind } from './page/interceptors.js'
 import { summarize, type Summary } from './stats.js'
 
+/** The proxy against a server of the seed's protocol: opaque tokens, and refresh answers with no expiry. */
+const SEED = 'sw-token-proxy, seed protocol (no expiry in refresh answers)'
+
 /**
  * The contenders at expiry. The proxy twice: with B10 (it knows the expiry, so
  * it refreshes before sending) and without (it learns of the expiry from the
@@ -18,6 +21,7 @@ export const EXPIRY_CONTENDERS = [
   'classic interceptor',
   'axios-auth-refresh',
   'axios-auth-refresh, deduplicateRefresh off',
+  SEED,
 ] as const
 export type ExpiryContender = (typeof EXPIRY_CONTENDERS)[number]
 export const TAB_CONTENDERS = ['sw-token-proxy', 'classic interceptor', 'axios-auth-refresh'] as const
@@ -128,6 +132,68 @@ async function withServer<T>(browser: Browser, interceptors: string, body: (serv
   }
 }
 
+interface Round {
+  valid: Burst
+  after: Burst
+  expired: Burst
+  /** The API requests the server received for the expired burst. */
+  seen: { path: string }[]
+}
+
+type Samples = Record<'server' | 'refresh' | 'failed' | 'expired' | 'valid' | 'extra', number[]>
+
+function addSample(sample: Samples, { valid, after, expired, seen }: Round): void {
+  const floor = (valid.total + after.total) / 2
+  sample.server.push(seen.length)
+  sample.refresh.push(seen.filter((r) => r.path === '/api/auth/refresh').length)
+  sample.failed.push(expired.failed)
+  sample.expired.push(expired.total)
+  sample.valid.push(floor)
+  sample.extra.push(expired.total - floor)
+}
+
+/** How long the seed server's access tokens live (real time: the worker must learn it, not be told). */
+const SEED_TTL_MS = 4_000
+
+/**
+ * One round of the seed's protocol: a login through the worker (the answer
+ * says `expiresIn`), one refresh ahead of expiry (its answer says nothing of
+ * the new token's life), then the burst at the moment that refreshed token
+ * expires at the server. With the previous token's lifetime assumed (B10),
+ * the worker refreshes before sending: N + 1 requests, as with a known expiry.
+ */
+async function seedRound(browser: Browser, interceptors: string, requests: number, round: number): Promise<Round> {
+  const server = await startDemoServer({ accessTtlMs: SEED_TTL_MS, protocol: 'seed', files: { '/bench/interceptors.js': interceptors } })
+  const context = await browser.newContext()
+  await context.addInitScript('globalThis.__name = (f) => f')
+  try {
+    const page = await context.newPage()
+    await openTab(page, server, 'proxy')
+    const status = await page.evaluate(async () => {
+      const body = JSON.stringify({ username: 'bench', password: 'demo' })
+      return (await fetch('/api/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body })).status
+    })
+    if (status !== 200) throw new Error(`seed protocol: the login answered ${status}`)
+    await burst(page, 'proxy', requests, `warm${round}`)
+    // Within the leeway (half the token's life): the next request refreshes first.
+    await wait(SEED_TTL_MS * 0.75)
+    await burst(page, 'proxy', 1, `ahead${round}`)
+    const refreshedAt = Date.now()
+    if (server.requestsTo('/api/auth/refresh').length !== 1) throw new Error('seed protocol: the refresh ahead of expiry did not happen')
+    const valid = await burst(page, 'proxy', requests, `valid${round}`)
+    await wait(refreshedAt + SEED_TTL_MS + 100 - Date.now())
+    const from = server.requests.length
+    const expired = await burst(page, 'proxy', requests, `expired${round}`)
+    const seen = apiRequestsSince(server, from)
+    const after = await burst(page, 'proxy', requests, `after${round}`)
+    if (valid.failed || after.failed) throw new Error(`${SEED}: a burst with a valid token failed`)
+    return { valid, after, expired, seen }
+  } finally {
+    await context.close()
+    await server.close()
+  }
+}
+
 /**
  * Benchmark 2: `requests` concurrent requests at the moment the access token
  * expires, against the same burst with a valid token. Each round has its own
@@ -137,6 +203,10 @@ async function measureExpiry(browser: Browser, interceptors: string, requests: n
   const samples = new Map(EXPIRY_CONTENDERS.map((c) => [c, { server: [] as number[], refresh: [] as number[], failed: [] as number[], expired: [] as number[], valid: [] as number[], extra: [] as number[] }]))
   for (let round = 0; round < rounds; round++) {
     for (const contender of EXPIRY_CONTENDERS) {
+      if (contender === SEED) {
+        addSample(samples.get(contender)!, await seedRound(browser, interceptors, requests, round))
+        continue
+      }
       const kind: Kind = contender.startsWith('sw-token-proxy') ? 'proxy' : (contender as InterceptorKind)
       const knownExpiry = contender === 'sw-token-proxy, B10 on'
       const sample = samples.get(contender)!
@@ -160,13 +230,7 @@ async function measureExpiry(browser: Browser, interceptors: string, requests: n
         // later ones, so a floor taken only before the expired burst would flatter it.
         const after = await burst(page, kind, requests, `after${round}`)
         if (valid.failed || after.failed) throw new Error(`${contender}: a burst with a valid token failed`)
-        const floor = (valid.total + after.total) / 2
-        sample.server.push(seen.length)
-        sample.refresh.push(seen.filter((r) => r.path === '/api/auth/refresh').length)
-        sample.failed.push(expired.failed)
-        sample.expired.push(expired.total)
-        sample.valid.push(floor)
-        sample.extra.push(expired.total - floor)
+        addSample(sample, { valid, after, expired, seen })
       })
     }
   }
