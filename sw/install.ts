@@ -80,8 +80,9 @@ export function installTokenProxy(options: TokenProxyOptions): void {
       const problem = checkTokens(tokens)
       if (problem) throw new Error(problem)
       // A new session (B17): only what the page gave, nothing of the last one.
-      const { accessToken, refreshToken, expiresAt = jwtExpiry(accessToken, Date.now()) } = tokens
-      await store.write({ accessToken, refreshToken, expiresAt })
+      const obtainedAt = Date.now()
+      const { accessToken, refreshToken, expiresAt = jwtExpiry(accessToken, obtainedAt) } = tokens
+      await store.write({ accessToken, refreshToken, expiresAt, obtainedAt })
       // Bearer tokens from elsewhere: no DPoP key of an earlier session signs for them.
       await dpop?.endSession()
     },

@@ -33,7 +33,10 @@ export function readTokenAnswer(body: unknown, previous: Tokens | null, now: num
   }
   const refreshToken = rotated ?? previous?.refreshToken
   const expiresAt = expiryOf(accessToken, fields.expiresIn ?? fields.expires_in, now, previous)
-  const tokens: Tokens = { accessToken }
+  // Received `now`: the same instant the expiry is counted from, so that the
+  // lifetime a later refresh answer assumes (see expiryOf) does not shrink
+  // by the time it took to store them.
+  const tokens: Tokens = { accessToken, obtainedAt: now }
   if (type === 'dpop') tokens.tokenType = 'DPoP'
   if (refreshToken) tokens.refreshToken = refreshToken
   if (expiresAt !== undefined) tokens.expiresAt = expiresAt

@@ -18,27 +18,27 @@ describe('classifyRefreshResponse: ok', () => {
   it('reads a 200 with a rotated refresh token and expiry', async () => {
     await expect(
       classifyRefreshResponse(json(200, { accessToken: 'new', refreshToken: 'R1', expiresIn: 60 }), PREVIOUS, NOW),
-    ).resolves.toStrictEqual({ kind: 'refreshed', tokens: { accessToken: 'new', refreshToken: 'R1', expiresAt: NOW + 60_000 } })
+    ).resolves.toStrictEqual({ kind: 'refreshed', tokens: { obtainedAt: NOW, accessToken: 'new', refreshToken: 'R1', expiresAt: NOW + 60_000 } })
   })
 
   it('keeps the previous refresh token when the server does not rotate it', async () => {
     await expect(classifyRefreshResponse(json(200, { access_token: 'new' }), PREVIOUS, NOW)).resolves.toStrictEqual({
       kind: 'refreshed',
-      tokens: { accessToken: 'new', refreshToken: 'R0' },
+      tokens: { obtainedAt: NOW, accessToken: 'new', refreshToken: 'R0' },
     })
   })
 
   it('accepts any 2xx carrying a token', async () => {
     await expect(classifyRefreshResponse(json(201, { token: 'new' }), PREVIOUS, NOW)).resolves.toStrictEqual({
       kind: 'refreshed',
-      tokens: { accessToken: 'new', refreshToken: 'R0' },
+      tokens: { obtainedAt: NOW, accessToken: 'new', refreshToken: 'R0' },
     })
   })
 
   it('reads JSON regardless of the Content-Type header', async () => {
     await expect(
       classifyRefreshResponse(text(200, '{"accessToken":"new"}', 'text/plain'), PREVIOUS, NOW),
-    ).resolves.toStrictEqual({ kind: 'refreshed', tokens: { accessToken: 'new', refreshToken: 'R0' } })
+    ).resolves.toStrictEqual({ kind: 'refreshed', tokens: { obtainedAt: NOW, accessToken: 'new', refreshToken: 'R0' } })
   })
 })
 
@@ -158,7 +158,7 @@ describe("refreshProtocol 'oauth2' (RFC 6749 §5.1, §5.2, §6)", () => {
   it('reads a §5.1 answer: access_token, token_type Bearer (any case), expires_in, a rotated refresh_token', async () => {
     await expect(
       classify(json(200, { access_token: 'new', token_type: 'bearer', expires_in: 300, refresh_token: 'R1', scope: 'openid' })),
-    ).resolves.toStrictEqual({ kind: 'refreshed', tokens: { accessToken: 'new', refreshToken: 'R1', expiresAt: NOW + 300_000 } })
+    ).resolves.toStrictEqual({ kind: 'refreshed', tokens: { obtainedAt: NOW, accessToken: 'new', refreshToken: 'R1', expiresAt: NOW + 300_000 } })
   })
 
   it.each([400, 401])('%i invalid_grant ends the session', async (status) => {
@@ -188,9 +188,9 @@ describe("refreshProtocol 'oauth2' (RFC 6749 §5.1, §5.2, §6)", () => {
     const dpop = (body: unknown) => classifyRefreshResponse(json(200, body), PREVIOUS, NOW, 'oauth2', true)
     await expect(dpop({ access_token: 'new', token_type: 'dpop' })).resolves.toStrictEqual({
       kind: 'refreshed',
-      tokens: { accessToken: 'new', tokenType: 'DPoP', refreshToken: 'R0' },
+      tokens: { obtainedAt: NOW, accessToken: 'new', tokenType: 'DPoP', refreshToken: 'R0' },
     })
-    await expect(dpop({ access_token: 'new', token_type: 'Bearer' })).resolves.toStrictEqual({ kind: 'refreshed', tokens: { accessToken: 'new', refreshToken: 'R0' } })
+    await expect(dpop({ access_token: 'new', token_type: 'Bearer' })).resolves.toStrictEqual({ kind: 'refreshed', tokens: { obtainedAt: NOW, accessToken: 'new', refreshToken: 'R0' } })
     await expect(dpop({ access_token: 'new', token_type: 'N_A' })).resolves.toStrictEqual({ kind: 'unavailable', reason: 'token_type N_A is not Bearer or DPoP' })
   })
 })

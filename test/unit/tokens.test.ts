@@ -1,6 +1,8 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { Tokens } from '../../common/tokens.js'
 import { accessTokenProblem, MAX_TOKEN_LENGTH, refreshTokenProblem } from '../../common/tokens.js'
+import { lifetime } from '../../sw/expiry.js'
 import { readTokenAnswer } from '../../sw/tokens.js'
 
 /** The tokens of an answer, or `undefined` when it gives none. */
@@ -23,18 +25,19 @@ describe('readTokenAnswer: access token', () => {
     [{ access_token: 'A' }],
     [{ token: 'A' }],
   ])('reads the access token from %j', (body) => {
-    expect(tokensOf(body, null, NOW)).toStrictEqual({ accessToken: 'A' })
+    expect(tokensOf(body, null, NOW)).toStrictEqual({ obtainedAt: NOW, accessToken: 'A' })
   })
 
   it('prefers accessToken over access_token over token', () => {
     expect(tokensOf({ accessToken: 'A', access_token: 'B', token: 'C' }, null, NOW)).toStrictEqual({
+      obtainedAt: NOW,
       accessToken: 'A',
     })
-    expect(tokensOf({ access_token: 'B', token: 'C' }, null, NOW)).toStrictEqual({ accessToken: 'B' })
+    expect(tokensOf({ access_token: 'B', token: 'C' }, null, NOW)).toStrictEqual({ obtainedAt: NOW, accessToken: 'B' })
   })
 
   it('skips an empty accessToken and uses the next name', () => {
-    expect(tokensOf({ accessToken: '', token: 'C' }, null, NOW)).toStrictEqual({ accessToken: 'C' })
+    expect(tokensOf({ accessToken: '', token: 'C' }, null, NOW)).toStrictEqual({ obtainedAt: NOW, accessToken: 'C' })
   })
 
   it.each([
@@ -61,18 +64,19 @@ describe('readTokenAnswer: refresh token', () => {
   it.each([[{ accessToken: 'A', refreshToken: 'R1' }], [{ accessToken: 'A', refresh_token: 'R1' }]])(
     'reads the rotated refresh token from %j',
     (body) => {
-      expect(tokensOf(body, previous, NOW)).toStrictEqual({ accessToken: 'A', refreshToken: 'R1' })
+      expect(tokensOf(body, previous, NOW)).toStrictEqual({ obtainedAt: NOW, accessToken: 'A', refreshToken: 'R1' })
     },
   )
 
   it('prefers refreshToken over refresh_token', () => {
     expect(tokensOf({ accessToken: 'A', refreshToken: 'R1', refresh_token: 'R2' }, null, NOW)).toStrictEqual(
-      { accessToken: 'A', refreshToken: 'R1' },
+      { obtainedAt: NOW, accessToken: 'A', refreshToken: 'R1' },
     )
   })
 
   it('keeps the previous refresh token when the server does not rotate it', () => {
     expect(tokensOf({ accessToken: 'A' }, previous, NOW)).toStrictEqual({
+      obtainedAt: NOW,
       accessToken: 'A',
       refreshToken: 'R0',
     })
@@ -80,6 +84,7 @@ describe('readTokenAnswer: refresh token', () => {
 
   it('keeps the previous refresh token when the new one is empty', () => {
     expect(tokensOf({ accessToken: 'A', refreshToken: '' }, previous, NOW)).toStrictEqual({
+      obtainedAt: NOW,
       accessToken: 'A',
       refreshToken: 'R0',
     })
@@ -87,8 +92,8 @@ describe('readTokenAnswer: refresh token', () => {
 
   it('has no refreshToken key at all when there is none, new or previous', () => {
     const tokens = tokensOf({ accessToken: 'A' }, { accessToken: 'old' }, NOW)
-    expect(tokens).toStrictEqual({ accessToken: 'A' })
-    expect(Object.keys(tokens ?? {})).toStrictEqual(['accessToken'])
+    expect(tokens).toStrictEqual({ obtainedAt: NOW, accessToken: 'A' })
+    expect(Object.keys(tokens ?? {})).toStrictEqual(['accessToken', 'obtainedAt'])
   })
 
   it('does not carry over the previous expiry', () => {
@@ -107,6 +112,7 @@ describe('readTokenAnswer: expiry (B10)', () => {
     [{ expiresIn: 10, expires_in: 20 }, NOW + 10_000],
   ])('%j → now + seconds * 1000', (fields, expected) => {
     expect(tokensOf({ accessToken: 'A', ...fields }, null, NOW)).toStrictEqual({
+      obtainedAt: NOW,
       accessToken: 'A',
       expiresAt: expected,
     })
@@ -115,6 +121,7 @@ describe('readTokenAnswer: expiry (B10)', () => {
   it('falls back to the JWT exp claim when no expiresIn is given', () => {
     const token = jwt({ sub: 'u1', exp: 1_700_000_000 })
     expect(tokensOf({ accessToken: token, refreshToken: 'R' }, null, NOW)).toStrictEqual({
+      obtainedAt: NOW,
       accessToken: token,
       refreshToken: 'R',
       expiresAt: 1_700_000_000_000,
@@ -140,14 +147,33 @@ describe('readTokenAnswer: expiry (B10)', () => {
     const token = jwt({ exp: 1_700_000_123 })
     expect(tokensOf({ accessToken: token, expiresIn }, null, NOW)?.expiresAt).toBe(1_700_000_123_000)
     expect(tokensOf({ accessToken: 'opaque', expiresIn }, null, NOW)).toStrictEqual({
+      obtainedAt: NOW,
       accessToken: 'opaque',
     })
   })
 
   it('has no expiresAt for an opaque token without expiresIn', () => {
     const tokens = tokensOf({ accessToken: 'opaque' }, null, NOW)
-    expect(tokens).toStrictEqual({ accessToken: 'opaque' })
+    expect(tokens).toStrictEqual({ obtainedAt: NOW, accessToken: 'opaque' })
     expect('expiresAt' in (tokens ?? {})).toBe(false)
+  })
+})
+
+describe("B10 the seed's protocol: refresh answers that say nothing of the expiry", () => {
+  it('each refreshed token lives as long as the login answer said, however long each took to store', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 5_000 }), { minLength: 1, maxLength: 20 }), (gaps) => {
+        let now = NOW
+        let tokens = tokensOf({ token: 'login', refreshToken: 'R', expiresIn: 2 }, null, now)!
+        for (const gap of gaps) {
+          // The answer is read at `now`; storing it and the next refresh come later.
+          now += gap
+          tokens = tokensOf({ token: `t${now}` }, tokens, now)!
+          expect(tokens.obtainedAt).toBe(now)
+          expect(lifetime(tokens)).toBe(2_000)
+        }
+      }),
+    )
   })
 })
 
@@ -181,6 +207,6 @@ describe('B14 token values no header can carry', () => {
 
 describe('B17 a login answer starts a new session', () => {
   it('with no previous session given, nothing carries over: no refresh token, no expiry', () => {
-    expect(readTokenAnswer({ accessToken: 'B' }, null, NOW)).toStrictEqual({ tokens: { accessToken: 'B' } })
+    expect(readTokenAnswer({ accessToken: 'B' }, null, NOW)).toStrictEqual({ tokens: { obtainedAt: NOW, accessToken: 'B' } })
   })
 })
