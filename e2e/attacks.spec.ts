@@ -1,5 +1,6 @@
 import { startDemoServer, type DemoServer } from '../demo/server/app.js'
 import { authorizations, expect, loginThroughPage, serveWorkerFile, storedTokens, test, workerQuery } from './fixtures.js'
+import { needs } from './engines/limits.js'
 
 /**
  * Attacks that once worked, each with the behaviour it breaks. The README's
@@ -57,6 +58,7 @@ test.describe('B13 vault: paths the server takes for its token endpoints', () =>
   }
 
   test("B13 with the 'cookie' protocol, a page's own refresh at /api/auth/refresh/ gets no token and none is injected", async ({ page }) => {
+    needs('secureCookieOverHttp')
     const server = await startDemoServer({ accessTtlMs: 60_000, refreshMode: 'cookie' })
     try {
       await page.goto(`${server.url}/console?stay&${workerQuery({ refreshProtocol: 'cookie' })}`)

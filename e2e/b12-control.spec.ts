@@ -78,6 +78,7 @@ test.describe('B14 a worker file that is not there, not JavaScript, or cannot st
   })
 
   test('a browser without service workers is told what the page needs', async ({ page, server }) => {
+    needs('initScript')
     await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'serviceWorker', { get: () => undefined }))
     await page.goto(`${server.url}/console?manual`)
     expect(await register(page, { workerUrl: '/sw.js' })).toBe(

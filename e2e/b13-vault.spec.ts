@@ -1,5 +1,6 @@
 import { startDemoServer } from '../demo/server/app.js'
 import { expect, loginThroughPage, storedTokens, test, workerQuery } from './fixtures.js'
+import { needs } from './engines/limits.js'
 
 test.describe('B13 vault', () => {
   test('the worker keeps the tokens of the login answer; the page gets the rest', async ({ page, server, openConsole }) => {
@@ -76,6 +77,7 @@ test.describe('B13 vault', () => {
 
 test.describe("refreshProtocol 'cookie'", () => {
   test('B13 the refresh credential is an HttpOnly cookie: never stored, never in script reach, and it refreshes', async ({ page }) => {
+    needs('secureCookieOverHttp')
     const server = await startDemoServer({ accessTtlMs: 60_000, refreshMode: 'cookie' })
     try {
       await page.goto(`${server.url}/console?${workerQuery({ refreshProtocol: 'cookie' })}`)

@@ -1,5 +1,6 @@
 import { recordTokenProxyEvents } from '../playwright/index.js'
 import { expect, loginThroughPage, storedTokens, test } from './fixtures.js'
+import { needs } from './engines/limits.js'
 
 test.describe('B17 session boundaries: what the page may know', () => {
   test('proxy.session() and the session event tell every tab whether there is a session and until when, never a token', async ({ page, context, server, openConsole }) => {
@@ -39,6 +40,8 @@ test.describe('B17 session boundaries: what the page may know', () => {
   })
 
   test('a LOGOUT reaching the login page itself does not send it to the login page again', async ({ context, server }) => {
+    // The helper records the worker's events with an init script; the page's loads are counted from its events.
+    needs('initScript')
     await recordTokenProxyEvents(context)
     const login = await context.newPage()
     let loads = 0

@@ -2,15 +2,23 @@ import { createHash, randomUUID } from 'node:crypto'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test as base, expect, type Page } from '@playwright/test'
+import { test as base, type Browser, type Page } from '@playwright/test'
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { proxyOptions } from '../demo/app/config.js'
 import { startDemoServer, type DemoServer } from '../demo/server/app.js'
 import { workerFile } from '../node/worker-file.js'
 import type { TokenProxyOptions } from '../common/options.js'
 import type { Tokens } from '../common/tokens.js'
+import { WEBKIT } from './engines/index.js'
+import { expect } from './engines/matchers.js'
+import { WebKitBrowser } from './engines/webkit.js'
 
 export { expect }
+
+interface WorkerFixtures {
+  /** Playwright's browser; in the webkit project, the WebKit layer (engines/webkit.ts) in its place. */
+  browser: Browser
+}
 
 interface Fixtures {
   /** A fresh demo server on its own port, so every test has its own origin, worker and IndexedDB. */
@@ -27,7 +35,16 @@ interface Fixtures {
   login: (page: Page, options?: { withExpiry?: boolean }) => Promise<Tokens>
 }
 
-export const test = base.extend<Fixtures>({
+export const test = base.extend<Fixtures, WorkerFixtures>({
+  browser: [
+    async ({ playwright, browserName }, use) => {
+      // Launch options come from the project, as with Playwright's own fixture.
+      const browser = browserName === 'webkit' ? ((await WebKitBrowser.launch(WEBKIT)) as unknown as Browser) : await playwright[browserName].launch()
+      await use(browser)
+      await browser.close()
+    },
+    { scope: 'worker', timeout: 0 },
+  ],
   server: async ({}, use) => {
     const server = await startDemoServer({ accessTtlMs: 60_000 })
     await use(server)

@@ -6,13 +6,16 @@
 import { mergeTests, type Page } from '@playwright/test'
 import { test as proxyTest, tokenProxy as helperFor } from '../playwright/index.js'
 import { authorizations, expect, test as demoTest } from './fixtures.js'
-import { can } from './engines/limits.js'
+import { can, needs } from './engines/limits.js'
 
 const test = mergeTests(demoTest, proxyTest)
 
 const status = (page: Page, path: string) => page.evaluate(async (path) => (await fetch(path)).status, path)
 
 test.describe('sw-token-proxy/playwright', () => {
+  // The helper takes Playwright's own pages and records with an init script; Playwright's WebKit has one.
+  test.beforeEach(() => needs('initScript'))
+
   test('B9 + B10 control, tokens, expiry now, a stopped and a restarted worker (Chromium only: CDP; elsewhere the error that says so), logout, and the events of each', async ({ page, server, tokenProxy }) => {
     await page.goto(`${server.url}/console?stay`)
     await tokenProxy.waitForControl()

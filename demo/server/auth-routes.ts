@@ -9,8 +9,9 @@ import type { Gates } from './gates.js'
 const REFRESH_COOKIE = 'refresh_token'
 
 /**
- * The refresh cookie: HttpOnly (no script reads it), Secure (browsers accept
- * it on http://127.0.0.1 and localhost, which count as secure contexts),
+ * The refresh cookie: HttpOnly (no script reads it), Secure (Chromium and
+ * Firefox accept it on http://127.0.0.1 and localhost, which count as secure
+ * contexts; WebKit does not, so there the cookie mode needs https),
  * SameSite=Strict, sent only to /api/auth.
  */
 export function refreshCookie(value: string, maxAge: number): string {

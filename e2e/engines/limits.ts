@@ -10,15 +10,31 @@ import { test } from '@playwright/test'
 const LIMITS = {
   cdp: {
     firefox: 'stopping a worker and a hard reload (Shift+Reload) need the DevTools Protocol, which only Chromium has',
+    webkit: 'stopping a worker and a hard reload (Shift+Reload) need the DevTools Protocol, which only Chromium has',
   },
   workerConsole: {
     firefox: "Playwright does not report a service worker's console messages in Firefox (WebDriver BiDi)",
+    webkit: 'WebDriver classic reports no console messages',
   },
   workerNetwork: {
     firefox: "Playwright does not report a service worker's own requests in Firefox, nor whether a response came from one",
+    webkit: "WebDriver classic reports no requests, the worker's or the page's",
+  },
+  secureCookieOverHttp: {
+    webkit: 'WebKit keeps no Secure cookie from http://127.0.0.1 (the login answer sets one, the refresh goes without it); Chromium and Firefox take loopback as secure',
+  },
+  pageEvents: {
+    webkit: 'WebDriver classic reports no page events (load, response, console, request)',
+  },
+  initScript: {
+    webkit: "WebDriver classic cannot run a script before the page's own",
+  },
+  route: {
+    webkit: 'WebDriver classic cannot intercept requests',
   },
   streamedUpload: {
     firefox: "Firefox has no streamed request bodies: fetch sends a ReadableStream body as the text '[object ReadableStream]'",
+    webkit: "WebKit has no streamed request bodies: fetch with a ReadableStream body throws NotSupportedError ('ReadableStream uploading is not supported')",
   },
 } satisfies Record<string, Partial<Record<string, string>>>
 

@@ -61,7 +61,7 @@ export default class EngineSkips implements Reporter {
     const rows = new Map<string, string[]>()
     for (const line of readFileSync(README, 'utf8').split('\n')) {
       const cells = line.split('|').map((cell) => cell.trim())
-      const engine = /^(chromium|firefox)\b/i.exec(cells[1] ?? '')?.[1]?.toLowerCase()
+      const engine = /^(chromium|firefox|webkit)\b/i.exec(cells[1] ?? '')?.[1]?.toLowerCase()
       if (engine && cells.length >= 7) rows.set(engine, cells)
     }
     const wrong: string[] = []
