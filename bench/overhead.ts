@@ -37,7 +37,8 @@ export async function setUp(browser: Browser, contender: Contender, files: Recor
   const context = await browser.newContext()
   // tsx names functions with an `__name` helper that the page lacks; the functions
   // passed to page.evaluate are sent as source text, helper calls included.
-  await context.addInitScript('globalThis.__name = (f) => f')
+  // (The WebKit layer has no init scripts: it defines the helper beside each function it runs.)
+  if (browser.browserType().name() !== 'webkit') await context.addInitScript('globalThis.__name = (f) => f')
   const page = await context.newPage()
   const { accessToken } = server.auth.login('bench')
   if (contender === 'sw-token-proxy') {

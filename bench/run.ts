@@ -1,9 +1,11 @@
 /**
- * `npm run bench`: measures in headless Chromium against local demo servers
+ * `npm run bench`: measures in headless Chromium (benchmark 6: in every
+ * engine found) against local demo servers
  * and writes BENCHMARKS.md and bench/results.json from this run alone.
  * REQUESTS, ROUNDS and MEMORY_REQUESTS (environment) change the workload.
  * `--page-only` measures nothing: it writes BENCHMARKS.md again from the run
- * in bench/results.json (for a change of wording).
+ * in bench/results.json (for a change of wording). `--engines-only` measures
+ * benchmark 6 (every engine) alone, into that run.
  */
 import { readFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
@@ -11,6 +13,7 @@ import { cpus, totalmem } from 'node:os'
 import { resolve } from 'node:path'
 import { chromium } from '@playwright/test'
 import { launchOptions } from '../e2e/chromium.js'
+import { measureEngines, type EngineRun } from './engines.js'
 import { measureExpiryBenchmarks, type ExpiryBenchmarks } from './expiry.js'
 import { measureMemory, type MemoryResult, type MemorySample } from './memory.js'
 import { measureOverhead, type OverheadResult } from './overhead.js'
@@ -43,6 +46,8 @@ interface Results {
   sizes: SizeResult[]
   breakdowns: Breakdown[]
   memory: MemoryResult[]
+  /** Benchmark 6; absent from runs saved before it existed. */
+  engines?: EngineRun
 }
 
 function overheadSection(overhead: OverheadResult[], profile: ProfileResult[]): string {
@@ -246,6 +251,32 @@ without keeping it (B5): its bytes are held as a Blob by the browser, outside th
 (${memory.map((r) => row(r.contender, r.uploadInFlight)).join('; ')}).`
 }
 
+function enginesSection({ requests, rounds, engines, missing }: EngineRun): string {
+  const of = (e: EngineRun['engines'][number], name: string) => e.contenders.find((c) => c.contender === name)!
+  const rows = engines.map((e) => {
+    const [bare, proxy, dpop, none] = ['bare worker', 'sw-token-proxy', 'sw-token-proxy + DPoP', 'no worker'].map((name) => of(e, name))
+    // A ratio is marked when either side's rounds disagree (coefficient of variation above 0.1).
+    const r = (a: Summary, b: Summary) => `${ratio(a.median, b.median)}${a.cv > 0.1 || b.cv > 0.1 ? ' (noisy)' : ''}`
+    return `| ${e.version} | ${ms3(none!.sequentialMean.median)} | ${ms3(bare!.sequentialMean.median)} | ${ms3(proxy!.sequentialMean.median)} | ${r(proxy!.sequentialMean, bare!.sequentialMean)} | ${r(proxy!.concurrentTotal, bare!.concurrentTotal)} | ${r(dpop!.sequentialMean, bare!.sequentialMean)} | ${r(dpop!.concurrentTotal, bare!.concurrentTotal)} |`
+  })
+  return `## 6. Every engine
+
+Benchmark 1's four contenders in each engine the suite runs in, measured the same way in all of
+them: ${requests} sequential and ${requests} concurrent requests, ${rounds} rounds (after one uncounted warm-up each).
+Firefox and WebKit give \`performance.now()\` in whole milliseconds, so no single latency is used: a
+round's sequential figure is its total time divided by its requests (the mean), its concurrent
+figure the time until all ${requests} settled; the table gives the medians over rounds. Ratios are
+against the bare worker in the same engine and the same run; engines are not compared with each
+other (WebKit runs under Xvfb through WebDriver, Chromium and Firefox headless). "Noisy" marks a
+ratio either of whose series has rounds that disagree (coefficient of variation above 0.1); the
+spreads are in \`bench/results.json\`.
+
+| engine | no worker, ms per request | bare worker | proxy | proxy / bare, sequential | concurrent | with DPoP / bare, sequential | concurrent |
+|---|---|---|---|---|---|---|---|
+${rows.join('\n')}
+${missing.length ? `\nNot measured: ${missing.join('; ')}.\n` : ''}`
+}
+
 function page(r: Results): string {
   const { machine } = r
   return `# Benchmarks
@@ -263,6 +294,8 @@ ${tabsSection(r.expiry)}
 ${sizeSection(r.sizes, r.breakdowns)}
 
 ${memorySection(r.memory)}
+
+${r.engines ? enginesSection(r.engines) : ''}
 `
 }
 
@@ -288,7 +321,9 @@ async function measure(): Promise<void> {
     const { sizes, breakdowns } = await measureSizes()
     console.log('benchmark 5: memory…')
     const memory = await measureMemory(browser, { requests: memoryRequests })
-    const results: Results = { machine, overhead, profile, expiry, sizes, breakdowns, memory }
+    console.log('benchmark 6: every engine…')
+    const engines = await measureEngines()
+    const results: Results = { machine, overhead, profile, expiry, sizes, breakdowns, memory, engines }
     await writeFile(RESULTS, `${JSON.stringify({ requests, rounds, memoryRequests, ...results }, null, 2)}\n`)
     await writeFile(resolve(ROOT, 'BENCHMARKS.md'), page(results))
     console.log('wrote BENCHMARKS.md and bench/results.json')
@@ -297,7 +332,16 @@ async function measure(): Promise<void> {
   }
 }
 
-if (process.argv.includes('--page-only')) {
+if (process.argv.includes('--engines-only')) {
+  // Benchmark 6 alone, into the saved run: its ratios have their own baseline (the bare worker in each engine).
+  const saved = JSON.parse(readFileSync(RESULTS, 'utf8')) as Results & { requests: number; rounds: number; memoryRequests?: number }
+  ;({ requests, rounds } = saved)
+  memoryRequests = saved.memoryRequests ?? memoryRequests
+  saved.engines = await measureEngines()
+  await writeFile(RESULTS, `${JSON.stringify(saved, null, 2)}\n`)
+  await writeFile(resolve(ROOT, 'BENCHMARKS.md'), page(saved))
+  console.log('wrote benchmark 6 into BENCHMARKS.md and bench/results.json')
+} else if (process.argv.includes('--page-only')) {
   const saved = JSON.parse(readFileSync(RESULTS, 'utf8')) as Results & { requests: number; rounds: number; memoryRequests?: number }
   ;({ requests, rounds } = saved)
   memoryRequests = saved.memoryRequests ?? memoryRequests
