@@ -17,10 +17,17 @@ async function lookAlike(of: DemoServer): Promise<DemoServer | undefined> {
   return undefined
 }
 
+/**
+ * The ports from 2000 to 6500 on the Fetch standard's bad-port list: browsers refuse to fetch from
+ * them (WebKit's `TypeError: Load failed` showed this spec picking one).
+ */
+const BAD_PORTS = new Set([2049, 3659, 4045, 4190, 5060, 5061, 6000])
+
 /** An API server trusting `app`'s tokens, on a four-digit port so that a five-digit look-alike exists. */
 async function shortPortServer(app: DemoServer): Promise<DemoServer> {
   for (let attempt = 0; ; attempt++) {
     const port = 2000 + Math.floor(Math.random() * 4500)
+    if (BAD_PORTS.has(port)) continue
     try {
       return await startDemoServer({ port, auth: app.auth })
     } catch (error) {
