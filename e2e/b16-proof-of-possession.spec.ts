@@ -1,5 +1,5 @@
 import { startDemoServer, type DemoServer } from '../demo/server/app.js'
-import { expect, foreignProof, loginThroughPage, stopWorkers, storedTokens, test, workerQuery } from './fixtures.js'
+import { expect, foreignProof, loginThroughPage, restartablePage, stopWorkers, storedTokens, test, workerQuery } from './fixtures.js'
 import { needs } from './engines/limits.js'
 
 /**
@@ -116,9 +116,10 @@ test.describe('B16 proof of possession', () => {
     }
   })
 
-  test('B9 the key outlives the worker: after a restart the same key signs, with no refresh and no login (Chromium only: stopping a worker needs CDP)', async ({ page }) => {
-    needs('cdp')
+  test('B9 the key outlives the worker: after a restart the same key signs, with no refresh and no login (not in WebKit: nothing stops its worker there)', async ({ page: shared }) => {
+    needs('stopWorker')
     const server = await dpopServer()
+    const { page, close } = await restartablePage(shared)
     try {
       await signedIn(page, server)
       expect(await me(page)).toEqual([200])
@@ -131,6 +132,7 @@ test.describe('B16 proof of possession', () => {
       expect(server.requestsTo('/api/auth/refresh')).toHaveLength(0)
       expect(server.requestsTo('/api/auth/login').filter((r) => r.status === 200)).toHaveLength(1)
     } finally {
+      await close()
       await server.close()
     }
   })

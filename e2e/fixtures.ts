@@ -2,14 +2,14 @@ import { createHash, randomUUID } from 'node:crypto'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test as base, type Browser, type Page } from '@playwright/test'
+import { test as base, firefox, type Browser, type Page } from '@playwright/test'
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { proxyOptions } from '../demo/app/config.js'
 import { startDemoServer, type DemoServer } from '../demo/server/app.js'
 import { workerFile } from '../node/worker-file.js'
 import type { TokenProxyOptions } from '../common/options.js'
 import type { Tokens } from '../common/tokens.js'
-import { WEBKIT } from './engines/index.js'
+import { ENGINES, FIREFOX_WORKER_IDLE_MS, WEBKIT } from './engines/index.js'
 import { expect } from './engines/matchers.js'
 import { WebKitBrowser } from './engines/webkit.js'
 
@@ -39,7 +39,9 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
   browser: [
     async ({ playwright, browserName }, use) => {
       // Launch options come from the project, as with Playwright's own fixture.
-      const browser = browserName === 'webkit' ? ((await WebKitBrowser.launch(WEBKIT)) as unknown as Browser) : await playwright[browserName].launch()
+      let browser: Browser
+      if (browserName === 'webkit') browser = (await WebKitBrowser.launch(WEBKIT)) as unknown as Browser
+      else browser = await playwright[browserName].launch()
       await use(browser)
       await browser.close()
     },
@@ -72,11 +74,41 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
 export const authorizations = (server: DemoServer, path: string) =>
   server.requestsTo(path).map((r) => r.authorization)
 
+/** Per restartable Firefox: where the BiDi relay writes its workers' starts and stops, a JSON line each. */
+const workerLogs = new WeakMap<Browser, string>()
+
 /**
- * Stops every service worker of the browser, as Chrome does to an idle one,
- * and resolves once one reported itself stopped.
+ * The page a restart spec (B9) runs in. Chromium: the test's own `page`
+ * (CDP stops its worker). Firefox: a page in a Firefox of the spec's own,
+ * whose workers stop after FIREFOX_WORKER_IDLE_MS idle and whose relay logs
+ * their starts and stops (see stopWorkers); `prefs` are added. Only there,
+ * so that no other spec runs with workers that short-lived.
+ */
+export async function restartablePage(page: Page, prefs: Record<string, number> = {}): Promise<{ page: Page; close: () => Promise<void> }> {
+  if (page.context().browser()?.browserType().name() !== 'firefox') return { page, close: async () => {} }
+  const log = join(await mkdtemp(join(tmpdir(), 'sw-token-proxy-workers-')), 'log.jsonl')
+  await writeFile(log, '')
+  const { env, ...options } = ENGINES.find((engine) => engine.name === 'firefox')!.launchOptions
+  const browser = await firefox.launch({
+    ...options,
+    env: { ...env, SW_TOKEN_PROXY_WORKER_LOG: log },
+    firefoxUserPrefs: { 'dom.serviceWorkers.idle_timeout': FIREFOX_WORKER_IDLE_MS, ...prefs },
+  })
+  workerLogs.set(browser, log)
+  return { page: await (await browser.newContext()).newPage(), close: () => browser.close() }
+}
+
+/**
+ * Stops the service workers, as the browser does to an idle one, and
+ * resolves once they stopped. Chromium: CDP stops every worker now. Firefox:
+ * nothing stops one on demand, so this waits, the page idle, until Firefox
+ * stops the page's workers itself (after FIREFOX_WORKER_IDLE_MS), as the
+ * relay reports it. Elsewhere (`needs('stopWorker')`) it throws.
  */
 export async function stopWorkers(page: Page): Promise<void> {
+  const engine = page.context().browser()?.browserType().name()
+  if (engine === 'firefox') return idleStopped(page)
+  if (engine !== 'chromium') throw new Error(`stopWorkers: ${engine} cannot stop a service worker (the spec checks needs('stopWorker'))`)
   const cdp = await page.context().newCDPSession(page)
   await cdp.send('ServiceWorker.enable')
   const stopped = new Promise<void>((resolve) => {
@@ -88,6 +120,29 @@ export async function stopWorkers(page: Page): Promise<void> {
   // A worker that was already stopped reports nothing: don't wait for it forever.
   await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 5_000))])
   await cdp.detach()
+}
+
+async function idleStopped(page: Page): Promise<void> {
+  const log = workerLogs.get(page.context().browser()!)
+  if (!log) throw new Error('stopWorkers: in Firefox the page must come from restartablePage()')
+  const origin = new URL(page.url()).origin
+  let seen = false
+  const running = async () => {
+    const live = new Set<string>()
+    for (const line of (await readFile(log, 'utf8')).split('\n').filter(Boolean)) {
+      const { event, realm, script } = JSON.parse(line) as { event: 'started' | 'stopped'; realm: string; script: string }
+      if (!script.startsWith(`${origin}/`)) continue
+      seen = true
+      if (event === 'started') live.add(realm)
+      else live.delete(realm)
+    }
+    return live.size
+  }
+  // The page used its worker before: a log without it would make this wait prove nothing.
+  await running()
+  if (!seen) throw new Error(`stopWorkers: Firefox reported no service worker of ${origin} running`)
+  // Firefox stops an idle worker after FIREFOX_WORKER_IDLE_MS; ten times that is a worker that never idles.
+  await expect.poll(running, { timeout: 10 * FIREFOX_WORKER_IDLE_MS, intervals: [50] }).toBe(0)
 }
 
 /** Reads the tokens the worker persisted, straight from IndexedDB (any same-origin script can). */

@@ -9,10 +9,16 @@
  * emulates `prefers-color-scheme`, which no spec uses: this relay answers it
  * itself with success and passes every other message through unchanged.
  *
+ * With SW_TOKEN_PROXY_WORKER_LOG set, it also writes there, a JSON line each,
+ * when a service worker starts and stops (BiDi `script.realmCreated` and
+ * `script.realmDestroyed` of a service-worker realm, which Playwright
+ * subscribes to but does not report): the suite's one event that says
+ * Firefox stopped an idle worker.
+ *
  * The real browser is FIREFOX_PATH, else /usr/bin/firefox-esr, else firefox.
  */
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { appendFileSync, existsSync } from 'node:fs'
 import { WebSocket, WebSocketServer } from 'ws'
 
 const UNKNOWN_TO_ESR = new Set(['emulation.setMediaFeaturesOverride'])
@@ -44,6 +50,20 @@ firefox.stderr.on('data', (chunk) => {
   }
 })
 
+const WORKER_LOG = process.env.SW_TOKEN_PROXY_WORKER_LOG
+/** Service-worker realm → its script URL, while it runs. */
+const workers = new Map()
+
+function noteWorker({ method, params }) {
+  if (method === 'script.realmCreated' && params.type === 'service-worker') {
+    workers.set(params.realm, params.origin)
+    appendFileSync(WORKER_LOG, `${JSON.stringify({ event: 'started', realm: params.realm, script: params.origin })}\n`)
+  } else if (method === 'script.realmDestroyed' && workers.has(params.realm)) {
+    appendFileSync(WORKER_LOG, `${JSON.stringify({ event: 'stopped', realm: params.realm, script: workers.get(params.realm) })}\n`)
+    workers.delete(params.realm)
+  }
+}
+
 /** Listens on another loopback port and tells Playwright that one, as Firefox would have told its own. */
 function relay(upstream) {
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0 })
@@ -66,7 +86,11 @@ function relay(upstream) {
       if (browser.readyState === WebSocket.OPEN) browser.send(text)
       else early.push(text)
     })
-    browser.on('message', (data) => client.send(data.toString()))
+    browser.on('message', (data) => {
+      const text = data.toString()
+      if (WORKER_LOG && text.includes('"script.realm')) noteWorker(JSON.parse(text))
+      client.send(text)
+    })
     browser.on('close', () => client.close())
     client.on('close', () => browser.close())
     browser.on('error', () => client.close())

@@ -22,6 +22,13 @@ export interface Engine {
 
 const FIREFOX = process.env.FIREFOX_PATH || '/usr/bin/firefox-esr'
 
+/**
+ * How long Firefox lets a service worker idle before it stops it, in the
+ * Firefox of a restart spec (B9; its default is 30 s), so that the spec
+ * sees Firefox itself stop the worker, as it does to users' workers.
+ */
+export const FIREFOX_WORKER_IDLE_MS = 1_000
+
 export const WEBKIT: WebKitPaths = {
   driver: process.env.WEBKIT_DRIVER_PATH || '/usr/bin/WebKitWebDriver',
   browser: process.env.WEBKIT_BROWSER_PATH || '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser',

@@ -9,8 +9,14 @@ import { test } from '@playwright/test'
  */
 const LIMITS = {
   cdp: {
-    firefox: 'stopping a worker and a hard reload (Shift+Reload) need the DevTools Protocol, which only Chromium has',
-    webkit: 'stopping a worker and a hard reload (Shift+Reload) need the DevTools Protocol, which only Chromium has',
+    firefox: "a hard reload (Shift+Reload: BiDi's reload has no ignoreCache in Firefox 153) and the Playwright helper's stopWorker need the DevTools Protocol, which only Chromium has",
+    webkit: "a hard reload (Shift+Reload) and the Playwright helper's stopWorker need the DevTools Protocol, which only Chromium has",
+  },
+  stopWorker: {
+    webkit: 'WebKitGTK cannot stop a service worker on demand, nor shorten its idle timeout, through WebDriver (Chromium: CDP; Firefox: its idle timeout, seen over BiDi)',
+  },
+  stopBusyWorker: {
+    webkit: 'WebKitGTK cannot stop a service worker on demand, nor shorten its idle timeout, through WebDriver (Chromium: CDP; Firefox: its idle timeout, seen over BiDi)',
   },
   workerConsole: {
     firefox: "Playwright does not report a service worker's console messages in Firefox (WebDriver BiDi)",
