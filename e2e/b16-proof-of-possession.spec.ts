@@ -1,3 +1,7 @@
+import { createHash, randomUUID } from 'node:crypto'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { calculateJwkThumbprint, decodeJwt, importJWK, SignJWT, type JWK } from 'jose'
 import { startDemoServer, type DemoServer } from '../demo/server/app.js'
 import { expect, foreignProof, loginThroughPage, restartablePage, stopWorkers, storedTokens, test, workerQuery } from './fixtures.js'
 import { needs } from './engines/limits.js'
@@ -171,6 +175,152 @@ test.describe('B16 proof of possession', () => {
       expect(await page.evaluate(() => window.tokenProxyEvents)).toEqual([{ type: 'logout', reason: 'refresh-rejected' }])
       expect(await storedTokens(page)).toBeUndefined()
     } finally {
+      await server.close()
+    }
+  })
+})
+
+/**
+ * What page script does to plant a key: an ECDSA P-256 pair of its own,
+ * written where the worker keeps its keys (the login slot), with the other
+ * workers told to read storage again. `extractable` plants the pair as made
+ * (the private key exportable by anyone who reads it back); otherwise the
+ * private key is first imported again as non-extractable, from material the
+ * script keeps. Returns the keys as JWKs, for signing from Node.
+ */
+function plantLoginKey(page: import('@playwright/test').Page, { extractable }: { extractable: boolean }) {
+  return page.evaluate(async (extractable) => {
+    const algorithm = { name: 'ECDSA', namedCurve: 'P-256' }
+    const pair = await crypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])
+    const privateJwk = await crypto.subtle.exportKey('jwk', pair.privateKey)
+    const publicJwk = await crypto.subtle.exportKey('jwk', pair.publicKey)
+    const privateKey = extractable ? pair.privateKey : await crypto.subtle.importKey('jwk', privateJwk, algorithm, false, ['sign'])
+    await new Promise<void>((resolve, reject) => {
+      const open = indexedDB.open('sw-token-proxy')
+      open.onerror = () => reject(open.error)
+      open.onsuccess = () => {
+        const tx = open.result.transaction('tokens', 'readwrite')
+        tx.objectStore('tokens').put({ login: { privateKey, publicKey: pair.publicKey } }, 'dpop-keys')
+        tx.oncomplete = () => resolve()
+        tx.onerror = () => reject(tx.error)
+      }
+    })
+    new BroadcastChannel('sw-token-proxy').postMessage('changed')
+    return { privateJwk, publicJwk }
+  }, extractable)
+}
+
+/** A proof signed in Node with a key the attacker holds. */
+async function proofOf(key: { privateJwk: JsonWebKey; publicJwk: JsonWebKey }, method: string, url: string, claims: { accessToken?: string; nonce: string }) {
+  const { crv, kty, x, y } = key.publicJwk
+  return new SignJWT({
+    htm: method,
+    htu: url,
+    jti: randomUUID(),
+    nonce: claims.nonce,
+    ...(claims.accessToken ? { ath: createHash('sha256').update(claims.accessToken).digest('base64url') } : {}),
+  })
+    .setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256', jwk: { crv, kty, x, y } })
+    .setIssuedAt()
+    .sign(await importJWK(key.privateJwk as JWK, 'ES256'))
+}
+
+test.describe('B16 attacks: a key the worker did not make never signs', () => {
+  const variants = [
+    { name: 'an extractable key, then the thumbprint and the login', extractable: true, thumbprint: true },
+    { name: 'an extractable key, then a login with no thumbprint asked', extractable: true, thumbprint: false },
+    { name: 'a non-extractable key imported from kept material, then the thumbprint and the login', extractable: false, thumbprint: true },
+  ]
+  for (const variant of variants) {
+    test(`B16 page script plants ${variant.name}: the session is not bound to it, and the stolen tokens are refused with its proofs`, async ({ page }) => {
+      const server = await dpopServer()
+      try {
+        await page.goto(`${server.url}/console?stay&${workerQuery({ dpop: true })}`)
+        await expect(page.locator('#state')).toHaveAttribute('data-ready', 'true')
+        const planted = await plantLoginKey(page, { extractable: variant.extractable })
+        const plantedThumbprint = await calculateJwkThumbprint(planted.publicJwk as JWK, 'sha256')
+        if (variant.thumbprint) expect(await page.evaluate(() => window.tokenProxy.dpopThumbprint())).not.toBe(plantedThumbprint)
+        expect(await loginThroughPage(page)).toMatchObject({ status: 200 })
+        const [bound] = server.requestsTo('/api/auth/login').filter((r) => r.status === 200).map((r) => r.dpop)
+        expect(bound).toEqual(expect.any(String))
+        expect(bound).not.toBe(plantedThumbprint)
+
+        // What the attacker does next, from Node: the tokens read out of IndexedDB, proofs signed with the planted key.
+        const { accessToken, refreshToken } = (await storedTokens(page)) as Stored
+        const api = `${server.url}/api/me`
+        const refresh = `${server.url}/api/auth/refresh`
+        const nonce = server.dpop!.nonce
+        const stolenAccess = await fetch(api, { headers: { Authorization: `DPoP ${accessToken}`, DPoP: await proofOf(planted, 'GET', api, { accessToken, nonce }) } })
+        expect(stolenAccess.status).toBe(401)
+        const stolenRefresh = await fetch(refresh, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', DPoP: await proofOf(planted, 'POST', refresh, { nonce }) },
+          body: JSON.stringify({ refreshToken }),
+        })
+        expect([stolenRefresh.status, await stolenRefresh.json()]).toEqual([400, { error: 'invalid_grant' }])
+        // The page's session works, with the worker's own key.
+        expect(await me(page)).toEqual([200])
+        expect(server.requestsTo('/api/me').at(-1)!.dpop).toBe(bound)
+      } finally {
+        await server.close()
+      }
+    })
+  }
+})
+
+/**
+ * Another origin that answers every request with the 401 a DPoP resource
+ * server sends for its nonce (RFC 9449 §9), and records what it received.
+ */
+async function nonceAsker() {
+  const received: { method: string; dpop: string | undefined }[] = []
+  const http = createServer((req, res) => {
+    const cors = {
+      'Access-Control-Allow-Origin': '*',
+      'Access-Control-Allow-Headers': '*',
+      'Access-Control-Allow-Methods': '*',
+      'Access-Control-Expose-Headers': 'DPoP-Nonce, WWW-Authenticate',
+    }
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, cors)
+      return res.end()
+    }
+    received.push({ method: req.method ?? '', dpop: req.headers.dpop as string | undefined })
+    req.resume()
+    res.writeHead(401, { ...cors, 'WWW-Authenticate': 'DPoP error="use_dpop_nonce"', 'DPoP-Nonce': 'nonce-of-elsewhere', 'Content-Type': 'application/json' })
+    res.end('{"error":"use_dpop_nonce"}')
+  })
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
+  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
+  return { url, received, close: () => new Promise<void>((resolve) => (http.closeAllConnections(), http.close(() => resolve()))) }
+}
+
+const nonceIn = (proof: unknown) => (decodeJwt(String(proof)) as { nonce?: string }).nonce
+
+test.describe('B16 attacks: redirects', () => {
+  test("B16 an API POST that 307s to another origin answering use_dpop_nonce is sent once; that origin's nonce never reaches the API's proofs", async ({ page }) => {
+    const server = await dpopServer()
+    const elsewhere = await nonceAsker()
+    try {
+      await signedIn(page, server)
+      // The API's nonce is learned once, as usual.
+      expect(await me(page)).toEqual([200])
+      const to = encodeURIComponent(`${elsewhere.url}/sink`)
+      const status = await page.evaluate(
+        async (to) => (await fetch(`/api/redirect?status=307&to=${to}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"pay":1}' })).status,
+        to,
+      )
+      // The 401 is the other origin's answer: the page gets it, and the POST went to the API once.
+      expect(status).toBe(401)
+      expect(server.requestsTo('/api/redirect').map((r) => r.method)).toEqual(['POST'])
+      expect(elsewhere.received.map((r) => r.method)).toEqual(['POST'])
+      // The next API request carries the API's nonce, not the other origin's: it is sent once.
+      const before = server.requestsTo('/api/me').length
+      expect(await me(page)).toEqual([200])
+      const next = server.requestsTo('/api/me').slice(before)
+      expect(next.map((r) => [r.status, nonceIn(r.headers.dpop)])).toEqual([[200, server.dpop!.nonce]])
+    } finally {
+      await elsewhere.close()
       await server.close()
     }
   })

@@ -26,6 +26,40 @@ interface Key {
 }
 
 const KEYS = 'dpop-keys'
+const SLOTS = ['session', 'login'] as const
+
+const isP256 = (key: CryptoKey, type: KeyType) =>
+  key.type === type && key.algorithm.name === 'ECDSA' && (key.algorithm as KeyAlgorithm & { namedCurve?: string }).namedCurve === 'P-256'
+
+/**
+ * Whether a stored pair can be one the worker made: an ECDSA P-256 pair
+ * whose private key cannot be exported. Any script of the origin can write
+ * to the worker's IndexedDB; a key it made extractable, it could export and
+ * sign with anywhere, so such a key never signs. (A non-extractable key
+ * looks the same whoever made it: see `loginThumbprint` for what else keeps
+ * a planted one from binding a session.)
+ */
+function isWorkerKey(pair: unknown): pair is CryptoKeyPair {
+  const { privateKey, publicKey } = (pair ?? {}) as Partial<Record<keyof CryptoKeyPair, unknown>>
+  return (
+    privateKey instanceof CryptoKey &&
+    publicKey instanceof CryptoKey &&
+    !privateKey.extractable &&
+    isP256(privateKey, 'private') &&
+    isP256(publicKey, 'public')
+  )
+}
+
+/** The stored pairs that pass `isWorkerKey`; the others are left out, and said so once. */
+function ownKeys(stored: unknown): KeyPairs {
+  const keys: KeyPairs = {}
+  for (const slot of SLOTS) {
+    const pair = (stored as KeyPairs | undefined)?.[slot]
+    if (isWorkerKey(pair)) keys[slot] = pair
+    else if (pair !== undefined) console.warn(`sw-token-proxy: the stored DPoP ${slot} key is not one this worker makes (ECDSA P-256, not extractable); it never signs.`)
+  }
+  return keys
+}
 const NONCES = 'dpop-nonces'
 const encoder = new TextEncoder()
 
@@ -64,7 +98,7 @@ export function createDpop(db: UseStore) {
   /** `ath` of the last access token: one hash per token, not per request. */
   let lastAth: { token: string; ath: Promise<string> } | undefined
 
-  const load = () => (pairs ??= get<KeyPairs>(KEYS, db).then((stored) => stored ?? {}))
+  const load = () => (pairs ??= get<KeyPairs>(KEYS, db).then(ownKeys))
   async function save(next: KeyPairs): Promise<void> {
     pairs = Promise.resolve(next)
     await set(KEYS, next, db)
@@ -84,16 +118,33 @@ export function createDpop(db: UseStore) {
   /** A key being made, per slot: requests at the same moment share it rather than each making their own. */
   const making: Partial<Record<keyof KeyPairs, Promise<CryptoKeyPair>>> = {}
 
-  /** The key of `slot`, made and stored on first use. */
-  async function keyPair(slot: keyof KeyPairs): Promise<CryptoKeyPair> {
-    const stored = (await load())[slot]
-    if (stored) return stored
+  /** Keeps the nonce a server's answer carries, for the next proof to that server. */
+  function keepNonce(response: Response, url: string, resource: boolean): void {
+    const nonce = response.headers.get('DPoP-Nonce')
+    if (!nonce || !nonces) return
+    const key = nonceKey(new URL(url), resource)
+    if (nonces.get(key) === nonce) return
+    nonces.set(key, nonce)
+    void set(NONCES, [...nonces], db).catch(() => {})
+  }
+
+  /** The public keys (their `x`) this worker made in its life: a login key it hands a thumbprint out for is one of these. */
+  const madeHere = new Set<string>()
+
+  /** Makes and stores a new key for `slot`; requests at the same moment share it. */
+  function make(slot: keyof KeyPairs): Promise<CryptoKeyPair> {
     making[slot] ??= generate().then(async (made) => {
+      madeHere.add((await describe(made)).jwk.x)
       await save({ ...(await load()), [slot]: made })
       delete making[slot]
       return made
     })
     return making[slot]
+  }
+
+  /** The key of `slot`, made and stored on first use. */
+  async function keyPair(slot: keyof KeyPairs): Promise<CryptoKeyPair> {
+    return (await load())[slot] ?? make(slot)
   }
 
   return {
@@ -124,18 +175,44 @@ export function createDpop(db: UseStore) {
       return `${input}.${base64url(signature)}`
     },
 
-    /** Keeps the nonce a response carries, for the next proof to its server: a resource's (`resource`), or a token endpoint's. */
-    noteNonce(response: Response, url: string, resource = false): void {
-      const nonce = response.headers.get('DPoP-Nonce')
-      const key = nonceKey(new URL(url), resource)
-      if (!nonce || !nonces || nonces.get(key) === nonce) return
-      nonces.set(key, nonce)
-      void set(NONCES, [...nonces], db).catch(() => {})
+    /**
+     * Sends one request with a fresh proof from `sign`, keeps the nonce the
+     * answering server sends, and sends once more with a new proof when that
+     * server asks for one (RFC 9449 §8: a token endpoint's 400; §9: a
+     * resource's 401). Only an answer `own` accepts counts: a redirect target
+     * is not the server the proof was made for, so its nonce is not kept and
+     * its request for one never makes the request go twice. `again: false`
+     * for a request that cannot be sent twice (a body too large to keep).
+     */
+    async send(
+      url: string,
+      sign: () => Promise<string>,
+      send: (proof: string) => Promise<Response>,
+      { resource, own, again = true }: { resource: boolean; own: (response: Response) => boolean; again?: boolean },
+    ): Promise<Response> {
+      const once = async () => {
+        const response = await send(await sign())
+        if (own(response)) keepNonce(response, response.url || url, resource)
+        return response
+      }
+      const first = await once()
+      if (!again || !own(first)) return first
+      const body = first.status === 400 ? await first.clone().json().catch(() => undefined) : undefined
+      return wantsNonce(first, body) ? once() : first
     },
 
-    /** The JWK thumbprint (RFC 7638) of the key the next login signs with: for `dpop_jkt` (§10). */
+    /**
+     * The JWK thumbprint (RFC 7638) of the key the next login signs with: for
+     * `dpop_jkt` (§10). Only for a key this worker made in its life: one it
+     * finds in storage may have been put there by page script, so a new one
+     * is made in its place. A key planted after this call then signs a code
+     * exchange that the authorization server refuses, its thumbprint not
+     * being the `dpop_jkt` of the code.
+     */
     async loginThumbprint(): Promise<string> {
-      const { jwk } = await describe(await keyPair('login'))
+      const stored = (await load()).login
+      const own = stored && madeHere.has((await describe(stored)).jwk.x) ? stored : await make('login')
+      const { jwk } = await describe(own)
       return sha256(`{"crv":"${jwk.crv}","kty":"${jwk.kty}","x":"${jwk.x}","y":"${jwk.y}"}`)
     },
 

@@ -1,6 +1,6 @@
 import type { NormalizedOptions, RefreshProtocol } from '../common/options.js'
 import type { Tokens } from '../common/tokens.js'
-import { wantsNonce, type Dpop } from './dpop.js'
+import type { Dpop } from './dpop.js'
 import { readTokenAnswer } from './tokens.js'
 
 /**
@@ -102,11 +102,11 @@ export function retryDelay(response: Response, now: number, deadline: number): n
 export async function requestRefresh(options: NormalizedOptions, tokens: Tokens, previous: Tokens = tokens, dpop?: Dpop): Promise<RefreshResult> {
   const deadline = Date.now() + options.refreshTimeout
   const { refreshUrl } = options
-  const attempt = async () => {
+  const post = (proof?: string) => {
     const init = refreshInit(options, tokens)
     const headers = new Headers(init.headers)
-    if (dpop) headers.set('DPoP', await dpop.proof('POST', refreshUrl))
-    const response = await fetch(refreshUrl, {
+    if (proof) headers.set('DPoP', proof)
+    return fetch(refreshUrl, {
       ...init,
       headers,
       method: 'POST',
@@ -114,12 +114,11 @@ export async function requestRefresh(options: NormalizedOptions, tokens: Tokens,
       redirect: 'manual',
       signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
     })
-    dpop?.noteNonce(response, refreshUrl)
-    return response
   }
+  // Never redirected (`manual`): every answer is the endpoint's own.
+  const attempt = () => (dpop ? dpop.send(refreshUrl, () => dpop.proof('POST', refreshUrl), post, { resource: false, own: () => true }) : post())
   try {
     let response = await attempt()
-    if (dpop && wantsNonce(response, await json(response.clone()))) response = await attempt()
     const delay = retryDelay(response, Date.now(), deadline)
     if (delay !== undefined) {
       await response.body?.cancel()

@@ -3,7 +3,7 @@ import type { NormalizedOptions } from '../common/options.js'
 import type { Aborts } from './abort.js'
 import type { Tokens } from '../common/tokens.js'
 import type { Coordinator } from './coordinator.js'
-import { wantsNonce, type Dpop } from './dpop.js'
+import type { Dpop } from './dpop.js'
 import { refreshDue } from './expiry.js'
 import type { Matcher } from './match.js'
 import { refreshUnavailable } from './responses.js'
@@ -155,18 +155,16 @@ export function createRequestHandler(
     try {
       const body = BODYLESS.has(request.method) ? undefined : await request.blob()
       const replayable = !body || body.size <= maxReplayBytes
-      // Each send of a DPoP-bound token gets a proof of its own (a proof is never sent twice).
-      const send = async (tokens: Tokens | undefined, bound: Dpop | undefined) => {
-        const proof = bound && (await bound.proof(request.method, request.url, { accessToken: tokens!.accessToken }))
-        const response = await fetch(withToken(request, tokens, body, signal, proof))
-        bound?.noteNonce(response, request.url, true)
-        return response
-      }
       const attempt = async (tokens?: Tokens): Promise<Response> => {
-        const bound = tokens?.tokenType === 'DPoP' ? dpop : undefined
-        const response = await send(tokens, bound)
-        // RFC 9449 §9: the API wants its nonce in the proof; once more, with a new proof. Not a refresh.
-        return bound && replayable && wantsNonce(response) ? send(tokens, bound) : response
+        if (tokens?.tokenType !== 'DPoP' || !dpop) return fetch(withToken(request, tokens, body, signal))
+        // Each send of a DPoP-bound token gets a proof of its own (a proof is never sent twice);
+        // the API's request for its nonce (RFC 9449 §9) is answered once more, and is not a refresh.
+        return dpop.send(
+          request.url,
+          () => dpop.proof(request.method, request.url, { accessToken: tokens.accessToken }),
+          (proof) => fetch(withToken(request, tokens, body, signal, proof)),
+          { resource: true, own: isApiAnswer, again: replayable },
+        )
       }
       const response = await proxyRequest(coordinator, expiryLeeway, { attempt, replayable, signal, isApiAnswer })
       return stream ? closingUpstream(response, stream) : response

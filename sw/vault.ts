@@ -1,4 +1,4 @@
-import { wantsNonce, type Dpop } from './dpop.js'
+import type { Dpop } from './dpop.js'
 import type { Matcher } from './match.js'
 import { tokenAnswerInvalid, tokenEndpointRedirect } from './responses.js'
 import type { TokenStore } from './store.js'
@@ -49,17 +49,21 @@ export async function vault(request: Request, store: TokenStore, matcher: Matche
   return new Response(JSON.stringify(rest), { status: response.status, statusText: response.statusText, headers })
 }
 
-/** Sends a page's login or code exchange with a DPoP proof of the login key; once more with the server's nonce if it asks (RFC 9449 §8). */
+/**
+ * Sends a page's login or code exchange with a DPoP proof of the login key;
+ * once more with the server's nonce if it asks (RFC 9449 §8). An answer a
+ * redirect brought is not the token endpoint's own.
+ */
 async function signedLogin(request: Request, dpop: Dpop): Promise<Response> {
   const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.blob()
-  const send = async () => {
-    const headers = new Headers(request.headers)
-    headers.set('DPoP', await dpop.proof(request.method, request.url, { login: true }))
-    const response = await fetch(new Request(request, { headers, body, referrer: request.referrer, referrerPolicy: request.referrerPolicy }))
-    dpop.noteNonce(response, request.url)
-    return response
-  }
-  const first = await send()
-  const asks = first.status === 400 && wantsNonce(first, await first.clone().json().catch(() => undefined))
-  return asks ? send() : first
+  return dpop.send(
+    request.url,
+    () => dpop.proof(request.method, request.url, { login: true }),
+    (proof) => {
+      const headers = new Headers(request.headers)
+      headers.set('DPoP', proof)
+      return fetch(new Request(request, { headers, body, referrer: request.referrer, referrerPolicy: request.referrerPolicy }))
+    },
+    { resource: false, own: (response) => !response.redirected },
+  )
 }

@@ -1,6 +1,6 @@
 import { calculateJwkThumbprint, decodeProtectedHeader, importJWK, jwtVerify, type JWK } from 'jose'
-import type { UseStore } from 'idb-keyval'
-import { describe, expect, it } from 'vitest'
+import { set, type UseStore } from 'idb-keyval'
+import { describe, expect, it, vi } from 'vitest'
 import { createDpop, wantsNonce } from '../../sw/dpop.js'
 
 /**
@@ -67,7 +67,45 @@ describe('DPoP proofs (RFC 9449 §4.2)', () => {
   })
 })
 
+/** What page script can write where the worker keeps its keys: a pair of its own making. */
+async function plant(store: UseStore, slot: 'login' | 'session', { extractable }: { extractable: boolean }) {
+  const algorithm = { name: 'ECDSA', namedCurve: 'P-256' }
+  const pair = (await crypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair
+  const privateKey = extractable
+    ? pair.privateKey
+    : await crypto.subtle.importKey('jwk', await crypto.subtle.exportKey('jwk', pair.privateKey), algorithm, false, ['sign'])
+  await set('dpop-keys', { [slot]: { privateKey, publicKey: pair.publicKey } }, store)
+  const { crv, kty, x, y } = await crypto.subtle.exportKey('jwk', pair.publicKey)
+  return calculateJwkThumbprint({ crv, kty, x, y } as JWK)
+}
+
 describe('DPoP keys', () => {
+  it('a stored key that can be exported never signs, in either slot (B16)', async () => {
+    const store = memoryStore()
+    const login = await plant(store, 'login', { extractable: true })
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const dpop = createDpop(store)
+    expect((await verify(await dpop.proof('POST', 'https://app.example/login', { login: true }))).thumbprint).not.toBe(login)
+    const session = await plant(store, 'session', { extractable: true })
+    dpop.forget()
+    expect((await verify(await dpop.proof('GET', 'https://app.example/api/me', { accessToken: 't' }))).thumbprint).not.toBe(session)
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/stored DPoP login key is not one this worker makes/))
+    warn.mockRestore()
+  })
+
+  it("a thumbprint is handed out only for a login key made by this worker: one found in storage is replaced (B16)", async () => {
+    const store = memoryStore()
+    const planted = await plant(store, 'login', { extractable: false })
+    const dpop = createDpop(store)
+    const thumbprint = await dpop.loginThumbprint()
+    expect(thumbprint).not.toBe(planted)
+    expect((await verify(await dpop.proof('POST', 'https://app.example/login', { login: true }))).thumbprint).toBe(thumbprint)
+    // Asked again, the same key: several tabs may start a login at once.
+    dpop.forget()
+    expect(await dpop.loginThumbprint()).toBe(thumbprint)
+  })
+
+
   it('are made non-extractable, once, even when many proofs ask at the same moment', async () => {
     const dpop = createDpop(memoryStore())
     const proofs = await Promise.all(Array.from({ length: 10 }, () => dpop.proof('GET', 'https://app.example/api/me')))
@@ -107,19 +145,37 @@ describe('DPoP nonces (§8, §9)', () => {
     expect(wantsNonce(nonceAnswer(401, {}, { 'DPoP-Nonce': 'n' }))).toBe(false)
   })
 
+  /** What the worker does with one answer of a server: sends once with a proof, and keeps its nonce. */
+  const answered = (dpop: ReturnType<typeof createDpop>, response: Response, url: string, resource = false) =>
+    dpop.send(url, async () => 'proof', async () => response, { resource, own: () => true, again: false })
+
   it("the latest of each server goes into the next proof to it: token endpoints by path, resources by origin", async () => {
     const store = memoryStore()
     const dpop = createDpop(store)
     const nonceOf = async (proof: string) => (await verify(proof)).payload.nonce
     expect(await nonceOf(await dpop.proof('POST', 'https://app.example/token'))).toBeUndefined()
-    dpop.noteNonce(nonceAnswer(400, {}, { 'DPoP-Nonce': 'as-1' }), 'https://app.example/token')
-    dpop.noteNonce(nonceAnswer(401, {}, { 'DPoP-Nonce': 'rs-1' }), 'https://app.example/api/me', true)
+    await answered(dpop, nonceAnswer(400, {}, { 'DPoP-Nonce': 'as-1' }), 'https://app.example/token')
+    await answered(dpop, nonceAnswer(401, {}, { 'DPoP-Nonce': 'rs-1' }), 'https://app.example/api/me', true)
     expect(await nonceOf(await dpop.proof('POST', 'https://app.example/token'))).toBe('as-1')
     expect(await nonceOf(await dpop.proof('GET', 'https://app.example/api/other', { accessToken: 't' }))).toBe('rs-1')
     expect(await nonceOf(await dpop.proof('POST', 'https://app.example/other-token'))).toBeUndefined()
-    dpop.noteNonce(nonceAnswer(200, {}, { 'DPoP-Nonce': 'rs-2' }), 'https://app.example/api/me', true)
+    await answered(dpop, nonceAnswer(200, {}, { 'DPoP-Nonce': 'rs-2' }), 'https://app.example/api/me', true)
     expect(await nonceOf(await dpop.proof('GET', 'https://app.example/api/me', { accessToken: 't' }))).toBe('rs-2')
     // Kept for a restarted worker, too (written as it was noted: the store runs put at once).
     expect(await nonceOf(await createDpop(store).proof('GET', 'https://app.example/api/me', { accessToken: 't' }))).toBe('rs-2')
+  })
+
+  it("an answer that is not the server's own (a redirect target's) is sent once, and its nonce is not kept", async () => {
+    const dpop = createDpop(memoryStore())
+    const asks = () => nonceAnswer(401, {}, { 'DPoP-Nonce': 'elsewhere', 'WWW-Authenticate': 'DPoP error="use_dpop_nonce"' })
+    let sent = 0
+    const send = (own: boolean) =>
+      dpop.send('https://app.example/api/x', () => dpop.proof('POST', 'https://app.example/api/x', { accessToken: 't' }), async () => (sent++, asks()), { resource: true, own: () => own })
+    await send(false)
+    expect(sent).toBe(1)
+    expect((await verify(await dpop.proof('GET', 'https://app.example/api/me', { accessToken: 't' }))).payload.nonce).toBeUndefined()
+    // The server's own request for its nonce is answered once more.
+    await send(true)
+    expect(sent).toBe(3)
   })
 })
