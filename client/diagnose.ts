@@ -32,7 +32,7 @@ export async function registrationFailure(url: string, cause: unknown): Promise<
  * scope does not cover the page, or another registration's narrower scope
  * does (the browser gives the page to the most specific one).
  */
-export async function checkScope(container: ServiceWorkerContainer, registration: ServiceWorkerRegistration): Promise<void> {
+export async function checkScope(container: ServiceWorkerContainer, registration: ServiceWorkerRegistration, scriptUrl: string): Promise<void> {
   const page = location.pathname
   if (!location.href.startsWith(registration.scope)) {
     throw new TokenProxyError(
@@ -40,10 +40,11 @@ export async function checkScope(container: ServiceWorkerContainer, registration
     )
   }
   const serving = await container.getRegistration(location.href)
-  if (serving && serving.scope !== registration.scope) {
-    const script = (serving.active ?? serving.waiting ?? serving.installing)?.scriptURL ?? 'a worker'
+  const script = serving && (serving.active ?? serving.waiting ?? serving.installing)?.scriptURL
+  // The same worker with the same options at a narrower scope serves the page as well as this one.
+  if (serving && serving.scope !== registration.scope && script !== scriptUrl) {
     throw new TokenProxyError(
-      failed(WHAT, `another service worker (${new URL(script).pathname}, scope ${new URL(serving.scope).pathname}) controls this page and takes its requests; unregister it or register the token proxy for that scope`),
+      failed(WHAT, `another service worker (${script ? new URL(script).pathname : 'with no script'}, scope ${new URL(serving.scope).pathname}) controls this page and takes its requests; unregister it or register the token proxy for that scope`),
     )
   }
 }

@@ -5,7 +5,7 @@ import { isSameOriginPath, type TokenProxyOptions } from '../common/options.js'
 import { isWorkerMessage, type LogoutReason, type RefreshReason, type Session } from '../common/protocol.js'
 import { normalizeUrlOptions, optionsToQuery } from '../common/query.js'
 import { checkTokens, type Tokens } from '../common/tokens.js'
-import { ask, resultOf, startFailure, waitForControl } from './control.js'
+import { ask, removeCopies, resultOf, startFailure, waitForControl } from './control.js'
 import { checkScope, registrationFailure } from './diagnose.js'
 import { loginRedirect } from './redirect.js'
 
@@ -128,8 +128,10 @@ export async function registerTokenProxy(options: RegisterTokenProxyOptions): Pr
   } catch (cause) {
     throw await registrationFailure(url, cause)
   }
-  await checkScope(container, registration)
-  let controller = await waitForControl(container, timeout)
+  const scriptUrl = new URL(url, location.href).href
+  const removed = await removeCopies(container, registration, scriptUrl)
+  await checkScope(container, registration, scriptUrl)
+  let controller = await waitForControl(container, registration, scriptUrl, timeout, removed)
   container.addEventListener('controllerchange', () => {
     if (container.controller) controller = container.controller
   })

@@ -1,5 +1,5 @@
 import { startDemoServer, type DemoServer } from '../demo/server/app.js'
-import { authorizations, expect, loginThroughPage, serveWorkerFile, storedTokens, test, workerQuery } from './fixtures.js'
+import { authorizations, expect, loginThroughPage, registerFromPage, serveWorkerFile, storedTokens, test, workerQuery } from './fixtures.js'
 import { needs } from './engines/limits.js'
 
 /**
@@ -154,19 +154,6 @@ test.describe('B2 redirects of API requests', () => {
   })
 })
 
-/** Registers `url` for `scope` from page script, as an injected script would, and waits until it is active. */
-const registerFromPage = (page: import('@playwright/test').Page, url: string, scope: string) =>
-  page.evaluate(
-    async ({ url, scope }) => {
-      const registration = await navigator.serviceWorker.register(url, { scope })
-      const worker = registration.installing ?? registration.waiting ?? registration.active!
-      if (worker.state !== 'activated') {
-        await new Promise<void>((resolve) => worker.addEventListener('statechange', () => worker.state === 'activated' && resolve()))
-      }
-    },
-    { url, scope },
-  )
-
 test.describe('B2 hostile registrations', () => {
   test('B2 a worker registered by page script with trustedOrigins and refreshUrl in its URL sends nothing to them, now or on later visits', async ({ page, context, server, openConsole }) => {
     await withAttacker(async (attacker) => {
@@ -190,6 +177,31 @@ test.describe('B2 hostile registrations', () => {
       expect(authorizations(server, '/api/me')).toEqual([null])
       expect(authorizations(server, '/anything')).toEqual([null])
     })
+  })
+
+  test('B2 a worker registered by page script with a same-origin sink as refreshUrl finds no session; the app removes it when it next registers', async ({ page, context, server, openConsole }) => {
+    await openConsole(page, 'stay')
+    await loginThroughPage(page)
+    // An endpoint that keeps what it is posted (here /api/echo, which answers with its hash) as the refresh endpoint, every path as the API.
+    await registerFromPage(page, '/sw.js?apiPrefix=%2F&refreshUrl=%2Fapi%2Fecho', '/twin/')
+
+    // A later visit to that scope, after the access token expired, long after the injected script is gone.
+    const visit = await context.newPage()
+    await visit.goto(`${server.url}/twin/a?manual`)
+    expect(await visit.evaluate(() => navigator.serviceWorker.controller?.scriptURL)).toContain('refreshUrl=%2Fapi%2Fecho')
+    server.auth.expireAccessTokens()
+    expect(await visit.evaluate(async () => [(await fetch('/api/me')).status, (await fetch('/anything')).status])).toEqual([401, 404])
+    expect(server.requestsTo('/api/echo')).toEqual([])
+    expect(authorizations(server, '/api/me')).toEqual([null])
+    expect(authorizations(server, '/anything')).toEqual([null])
+
+    // Any page of the app registers the app's worker: the copy goes, and this tab is the app's again, session and all.
+    await visit.goto(`${server.url}/twin/b?stay`)
+    await expect(visit.locator('#state')).toHaveAttribute('data-ready', 'true')
+    expect(await visit.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).map((r) => new URL(r.scope).pathname))).toEqual(['/'])
+    expect(await visit.evaluate(async () => (await fetch('/api/me')).status)).toBe(200)
+    expect(server.requestsTo('/api/auth/refresh').map((r) => r.status)).toEqual([200])
+    expect(server.requestsTo('/api/echo')).toEqual([])
   })
 
   test('B2 a worker file that carries its options refuses a URL with options of its own', async ({ page, context, server, openConsole }) => {

@@ -1,4 +1,4 @@
-import { expect, serveWorkerFile, test } from './fixtures.js'
+import { expect, registerFromPage, serveWorkerFile, test } from './fixtures.js'
 import { needs } from './engines/limits.js'
 
 test.describe('B12 control', () => {
@@ -32,17 +32,50 @@ test.describe('B12 control', () => {
     )
   })
 
-  test('B12 another registration that owns the page fails registration at once, naming it', async ({ page, server }) => {
+  test('B12 another worker that owns the page fails registration at once, naming it', async ({ page, server }) => {
+    await serveWorkerFile(server, {}, '/other-sw.js')
     await page.goto(`${server.url}/twin/a?manual`)
     await page.evaluate(async () => {
-      await navigator.serviceWorker.register('/sw.js?apiPrefix=%2Fapi%2F&refreshUrl=%2Fapi%2Fauth%2Frefresh&other', { scope: '/twin/' })
+      await navigator.serviceWorker.register('/other-sw.js', { scope: '/twin/' })
     })
     const error = await page.evaluate(() =>
       window
         .registerTokenProxy({ workerUrl: '/sw.js', worker: { apiPrefix: '/api/', refreshUrl: '/api/auth/refresh' }, timeout: 600_000 })
         .then(() => null, (e: Error) => `${e.name}: ${e.message}`),
     )
-    expect(error).toMatch(/^TokenProxyError: Failed to register the token proxy: another service worker \(\/sw\.js, scope \/twin\/\) controls this page/)
+    expect(error).toMatch(/^TokenProxyError: Failed to register the token proxy: another service worker \(\/other-sw\.js, scope \/twin\/\) controls this page/)
+  })
+
+  test('B12 a copy of the proxy worker registered at a narrower scope, with other options, is removed and the page is claimed (Chromium: after one reload)', async ({ page, server }) => {
+    await page.goto(`${server.url}/twin/a?manual`)
+    await registerFromPage(page, '/sw.js?apiPrefix=%2Fapi%2F&refreshUrl=%2Fapi%2Fauth%2Frefresh&other', '/twin/')
+    // A later load under that scope, by a page of the app: the copy controls it until the app registers.
+    await page.goto(`${server.url}/twin/b?stay`)
+    await expect(page.locator('#state')).toHaveAttribute('data-ready', 'true')
+    expect(await page.evaluate(() => new URL(navigator.serviceWorker.controller!.scriptURL).search)).toMatch(/^\?apiPrefix=%2Fapi%2F&refreshUrl=%2Fapi%2Fauth%2Frefresh&loginUrl=/)
+    expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).map((r) => new URL(r.scope).pathname))).toEqual(['/'])
+    // Chromium does not let a worker claim a page from a registration being removed: it loads the page once more (Firefox and WebKit hand it over).
+    const loads = server.requestsTo('/twin/b').length
+    expect(loads).toBe(test.info().project.name === 'chromium' ? 2 : 1)
+  })
+
+  test('B12 the same worker with the same options at a narrower scope serves the page as well', async ({ page, context, server, openConsole }) => {
+    await openConsole(page)
+    const other = await openConsole(await context.newPage(), 'scope=/twin/', '/twin/a')
+    expect(await other.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).map((r) => new URL(r.scope).pathname).sort())).toEqual(['/', '/twin/'])
+    // A page of the app under /twin/ without that scope asked: served by the /twin/ registration, which runs the same file.
+    const third = await openConsole(await context.newPage(), '', '/twin/b')
+    expect(await third.evaluate(async () => (await navigator.serviceWorker.getRegistration())!.scope)).toBe(`${server.url}/twin/`)
+  })
+
+  test('B12 the registration pointed at the worker file with a query of its own is pointed back, and the next load works', async ({ page, server, openConsole }) => {
+    await openConsole(page)
+    await registerFromPage(page, '/sw.js?x=1', '/')
+    // The next load is controlled by the copy, which cannot start (`x` is no option).
+    await page.goto(`${server.url}/console?stay`)
+    await expect(page.locator('#state')).toHaveAttribute('data-ready', 'true')
+    expect(await page.evaluate(() => navigator.serviceWorker.controller!.scriptURL)).toContain('refreshUrl=')
+    expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).length)).toBe(1)
   })
 })
 

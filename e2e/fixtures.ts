@@ -214,3 +214,15 @@ export async function foreignProof(method: string, url: string, { accessToken, n
     .sign(privateKey)
 }
 
+/** Registers `url` for `scope` from page script, as an injected script would, and waits until it is active. */
+export const registerFromPage = (page: Page, url: string, scope: string) =>
+  page.evaluate(
+    async ({ url, scope }) => {
+      const registration = await navigator.serviceWorker.register(url, { scope })
+      const worker = registration.installing ?? registration.waiting ?? registration.active!
+      if (worker.state !== 'activated') {
+        await new Promise<void>((resolve) => worker.addEventListener('statechange', () => worker.state === 'activated' && resolve()))
+      }
+    },
+    { url, scope },
+  )

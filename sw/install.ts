@@ -10,7 +10,7 @@ import { createMatcher, type RouteKind } from './match.js'
 import { requestRefresh } from './refresh.js'
 import { createRequestHandler } from './request.js'
 import { endSession, logout, passLogout } from './session.js'
-import { createTokenStore, workerStorage } from './store.js'
+import { bindingOf, createTokenStore, workerStorage } from './store.js'
 import { listenToTabs, tellTabs } from './tabs.js'
 import { refuseRedirectedTokenAnswer, vault } from './vault.js'
 
@@ -38,6 +38,7 @@ export function installTokenProxy(options: TokenProxyOptions): void {
   const cookie = normalized.refreshProtocol === 'cookie'
   const dpop = normalized.dpop ? createDpop(workerStorage()) : undefined
   const store = createTokenStore({
+    binding: bindingOf(normalized),
     keepRefreshToken: !cookie,
     onChange(tokens) {
       // The keys may have changed with the tokens, here or in another worker of the origin.

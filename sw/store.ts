@@ -1,4 +1,5 @@
 import { createStore, del, get, set } from 'idb-keyval'
+import type { NormalizedOptions } from '../common/options.js'
 import type { Tokens } from '../common/tokens.js'
 
 /** Where the tokens live, as the rest of the worker sees it. */
@@ -33,13 +34,36 @@ export const workerStorage = () => createStore(DB_NAME, STORE_NAME)
  * on from memory for the rest of its life and says so once.
  */
 export interface TokenStoreOptions {
+  /**
+   * What the session is bound to: tokens written under another binding (by
+   * a worker of other options) read as no session. See `bindingOf`.
+   * @default ''
+   */
+  binding?: string
   /** False with the cookie protocol: the refresh credential lives in an HttpOnly cookie, never here. @default true */
   keepRefreshToken?: boolean
   /** Called once tokens were written or cleared, here or by another worker of the origin. */
   onChange?: (tokens: Tokens | null) => void
 }
 
-export function createTokenStore({ keepRefreshToken = true, onChange }: TokenStoreOptions = {}): TokenStore {
+/**
+ * The options a session is bound to: every one that decides where a token
+ * or the refresh token may go. Any script of the origin can register the
+ * standalone worker with options of its own making (a same-origin endpoint
+ * that keeps what it is posted, as `refreshUrl`), and the registration
+ * outlives the script: such a worker shares this IndexedDB, but finds no
+ * session in it that its options did not write. The tunables (timeouts,
+ * sizes, leeway) are left out, so changing one keeps users signed in.
+ */
+export function bindingOf(options: NormalizedOptions): string {
+  const { apiPrefixes, trustedOrigins, refreshUrl, loginUrl, logoutUrl, refreshProtocol, clientId, scope, dpop } = options
+  return JSON.stringify([apiPrefixes, trustedOrigins, refreshUrl, loginUrl, logoutUrl, refreshProtocol, clientId, scope, dpop])
+}
+
+/** The tokens as stored: with the binding of the options that wrote them. */
+type StoredTokens = Tokens & { binding?: string }
+
+export function createTokenStore({ binding = '', keepRefreshToken = true, onChange }: TokenStoreOptions = {}): TokenStore {
   const db = workerStorage()
   let memory: Tokens | null | undefined
   let generation = 0
@@ -69,7 +93,12 @@ export function createTokenStore({ keepRefreshToken = true, onChange }: TokenSto
 
   /** The stored tokens, or `undefined` when storage could not be read (nothing is cached then). */
   async function load(): Promise<Tokens | null | undefined> {
-    return safely(async () => (await get<Tokens>(KEY, db)) ?? null, undefined)
+    return safely(async () => {
+      const stored = await get<StoredTokens>(KEY, db)
+      if (stored?.binding !== binding) return null
+      const { binding: _, ...tokens } = stored
+      return tokens
+    }, undefined)
   }
 
   const store: TokenStore = {
@@ -98,7 +127,7 @@ export function createTokenStore({ keepRefreshToken = true, onChange }: TokenSto
       // With the cookie protocol the refresh credential lives in an HttpOnly cookie, never here.
       if (!keepRefreshToken) delete tokens.refreshToken
       memory = tokens
-      await safely(() => set(KEY, tokens, db), undefined)
+      await safely(() => set(KEY, { ...tokens, binding } satisfies StoredTokens, db), undefined)
       peers?.postMessage('changed')
       onChange?.(tokens)
     },
