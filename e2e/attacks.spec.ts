@@ -79,6 +79,39 @@ test.describe('B13 vault: paths the server takes for its token endpoints', () =>
   })
 })
 
+test.describe('B13 vault: token answers under any label', () => {
+  for (const type of ['text/plain', 'text/html', null, 'application/x-json']) {
+    test(`B13 a login whose tokens come as JSON served as ${type ?? 'no Content-Type'} hands the page none; the worker keeps them`, async ({ page, server, openConsole }) => {
+      // A login endpoint of the server's own, labelling its JSON answer as it likes.
+      server.mount('/odd', (req, res) => {
+        req.resume()
+        const { accessToken, refreshToken, expiresIn } = server.auth.login('ada')
+        res.writeHead(200, type ? { 'Content-Type': type } : {})
+        res.end(JSON.stringify({ user: 'ada', accessToken, refreshToken, expiresIn }))
+      })
+      await openConsole(page, `stay&${workerQuery({ loginUrl: '/odd/login' })}`)
+      expect(await loginThroughPage(page, { path: '/odd/login' })).toEqual({ status: 200, proxy: null, body: { user: 'ada' } })
+      expect(await storedTokens(page)).toMatchObject({ accessToken: expect.any(String), refreshToken: expect.any(String) })
+      expect(await page.evaluate(async () => (await fetch('/api/me')).status)).toBe(200)
+    })
+  }
+})
+
+test.describe('B10 expiries the worker does not believe', () => {
+  test('B10 setTokens with an expiresAt past the range of a Date keeps a real date, a year away at most', async ({ page, server, openConsole }) => {
+    await openConsole(page)
+    const { accessToken, refreshToken } = server.auth.login('ada')
+    const session = await page.evaluate(async (tokens) => {
+      await window.tokenProxy.setTokens({ ...tokens, expiresAt: 1e300 })
+      const { active, expiresAt } = await window.tokenProxy.session()
+      return { active, expiresAt, date: new Date(expiresAt!).toISOString(), now: Date.now() }
+    }, { accessToken, refreshToken })
+    expect(session.active).toBe(true)
+    expect(session.expiresAt! - session.now).toBeLessThanOrEqual(365 * 86_400_000)
+    expect(session.date).toMatch(/^\d{4}-/)
+  })
+})
+
 test.describe('B13 vault: redirects', () => {
   test('B13 an API path that 307s to the login endpoint hands the page no token and does not switch the session', async ({ page, server, openConsole }) => {
     await openConsole(page, 'stay')

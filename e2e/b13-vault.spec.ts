@@ -84,7 +84,7 @@ test.describe("refreshProtocol 'cookie'", () => {
       await expect(page.locator('#state')).toHaveAttribute('data-ready', 'true')
       expect(await loginThroughPage(page)).toEqual({ status: 200, proxy: null, body: { user: 'ada' } })
       const stored = (await storedTokens(page)) as Record<string, unknown>
-      expect(Object.keys(stored).sort()).toEqual(['accessToken', 'expiresAt', 'obtainedAt'])
+      expect(Object.keys(stored).sort()).toEqual(['accessToken', 'binding', 'expiresAt', 'obtainedAt'])
       expect(await page.evaluate(() => document.cookie)).toBe('')
       const cookies = await page.context().cookies()
       expect(cookies.map(({ name, httpOnly, secure, sameSite, path }) => ({ name, httpOnly, secure, sameSite, path }))).toEqual([
@@ -99,7 +99,7 @@ test.describe("refreshProtocol 'cookie'", () => {
       expect(refresh!.bodySha256).toBe('')
       expect(refresh!.headers.cookie).toMatch(/^refresh_token=/)
       expect(refresh!.authorization).toBeNull()
-      expect(Object.keys((await storedTokens(page)) as object).sort()).toEqual(['accessToken', 'expiresAt', 'obtainedAt'])
+      expect(Object.keys((await storedTokens(page)) as object).sort()).toEqual(['accessToken', 'binding', 'expiresAt', 'obtainedAt'])
       // Rotation went through the cookie too: a second expiry refreshes again, no reuse.
       server.auth.expireAccessTokens()
       expect(await page.evaluate(async () => (await fetch('/api/me')).status)).toBe(200)

@@ -87,6 +87,43 @@ test.describe('allowlist', () => {
 })
 
 test.describe('messages', () => {
+  test("B2 credentials: 'omit' is the page's opt-out: such a request goes as the page wrote it, without the token", async ({ page, server, openConsole, login }) => {
+    await openConsole(page)
+    const { accessToken } = await login(page)
+    const statuses = await page.evaluate(async () => [(await fetch('/api/me', { credentials: 'omit' })).status, (await fetch('/api/me')).status])
+    expect(statuses).toEqual([401, 200])
+    expect(authorizations(server, '/api/me')).toEqual([null, `Bearer ${accessToken}`])
+  })
+
+  test('B2 a beacon gets the token when its body makes it a CORS request (a JSON Blob), and none as a no-cors one (text)', async ({ page, server, openConsole, login }) => {
+    await openConsole(page)
+    const { accessToken } = await login(page)
+    const queued = await page.evaluate(() => [
+      navigator.sendBeacon('/api/echo?beacon=json', new Blob(['{"seen":1}'], { type: 'application/json' })),
+      navigator.sendBeacon('/api/echo?beacon=text', 'seen'),
+    ])
+    expect(queued).toEqual([true, true])
+    // Recorded once answered.
+    await expect.poll(() => server.requestsTo('/api/echo').length).toBe(2)
+    const byKind = Object.fromEntries(server.requestsTo('/api/echo').map((r) => [r.search, r.authorization]))
+    expect(byKind).toEqual({ '?beacon=json': `Bearer ${accessToken}`, '?beacon=text': null })
+  })
+
+  test('B1 requests the worker sends for the page reach the server with Sec-Fetch-Dest: empty (an <img crossorigin> under apiPrefix too)', async ({ page, server, openConsole, login }) => {
+    await openConsole(page)
+    const { accessToken } = await login(page)
+    await page.evaluate(() => {
+      const image = document.createElement('img')
+      image.crossOrigin = 'anonymous'
+      image.src = '/api/items?as=image'
+      document.body.append(image)
+    })
+    await expect.poll(() => server.requestsTo('/api/items').length).toBe(1)
+    const [request] = server.requestsTo('/api/items')
+    expect(request!.authorization).toBe(`Bearer ${accessToken}`)
+    expect(request!.headers['sec-fetch-dest']).toBe('empty')
+  })
+
   test('B14 a LOGOUT forged with window.postMessage is ignored', async ({ page, server, openConsole, login }) => {
     await openConsole(page, 'stay')
     await login(page)

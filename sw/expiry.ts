@@ -29,6 +29,20 @@ export function lifetime({ expiresAt, obtainedAt }: Tokens): number | undefined 
   return expiresAt !== undefined && obtainedAt !== undefined ? Math.max(0, expiresAt - obtainedAt) : undefined
 }
 
+/** The shortest lifetime `expiresIn` is believed for. */
+export const MIN_LIFETIME_MS = 1_000
+/** The longest lifetime any expiry is believed for: a year. */
+export const MAX_LIFETIME_MS = 365 * 86_400_000
+
+/**
+ * An expiry as the worker keeps it: at most a year from `now`, so that it
+ * is always a real date (`Date` ends at 8.64e15 ms) and a token that claims
+ * to live for ever is still refreshed ahead of expiry, once a year.
+ */
+export function believedExpiry(expiresAt: number, now: number): number {
+  return Math.min(expiresAt, now + MAX_LIFETIME_MS)
+}
+
 /**
  * When tokens received `now` expire: after `expiresIn` seconds when the
  * answer says so; else at the JWT's own `exp`; else, for a refresh answer
@@ -37,9 +51,10 @@ export function lifetime({ expiresAt, obtainedAt }: Tokens): number | undefined 
  */
 export function expiryOf(accessToken: string, expiresIn: unknown, now: number, previous: Tokens | null): number | undefined {
   const seconds = typeof expiresIn === 'string' && expiresIn.trim() !== '' ? Number(expiresIn) : expiresIn
-  if (typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0) return now + seconds * 1000
+  // Under a second is no lifetime a server means: believed, it would make every request refresh first.
+  if (typeof seconds === 'number' && seconds >= MIN_LIFETIME_MS / 1000) return believedExpiry(now + seconds * 1000, now)
   const fromJwt = jwtExpiry(accessToken, now)
-  if (fromJwt !== undefined) return fromJwt
+  if (fromJwt !== undefined) return believedExpiry(fromJwt, now)
   const assumed = previous ? lifetime(previous) : undefined
   return assumed === undefined ? undefined : now + assumed
 }

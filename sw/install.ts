@@ -5,7 +5,7 @@ import { checkTokens } from '../common/tokens.js'
 import { createAborts } from './abort.js'
 import { createCoordinator } from './coordinator.js'
 import { createDpop } from './dpop.js'
-import { jwtExpiry } from './expiry.js'
+import { believedExpiry, jwtExpiry } from './expiry.js'
 import { createMatcher, type RouteKind } from './match.js'
 import { requestRefresh } from './refresh.js'
 import { createRequestHandler } from './request.js'
@@ -83,7 +83,7 @@ export function installTokenProxy(options: TokenProxyOptions): void {
       // A new session (B17): only what the page gave, nothing of the last one.
       const obtainedAt = Date.now()
       const { accessToken, refreshToken, expiresAt = jwtExpiry(accessToken, obtainedAt) } = tokens
-      await store.write({ accessToken, refreshToken, expiresAt, obtainedAt })
+      await store.write({ accessToken, refreshToken, expiresAt: expiresAt === undefined ? undefined : believedExpiry(expiresAt, obtainedAt), obtainedAt })
       // Bearer tokens from elsewhere: no DPoP key of an earlier session signs for them.
       await dpop?.endSession()
     },

@@ -3,6 +3,7 @@ import type { NormalizedOptions } from '../common/options.js'
 /** What the matcher needs of a request: a `Request`, or a plain stand-in in unit tests. */
 export interface RequestLike {
   mode: RequestMode
+  credentials: RequestCredentials
   headers: Pick<Headers, 'has'>
 }
 
@@ -41,7 +42,8 @@ export function routeKey(url: URL): string {
  * Builds the tests that decide whether the worker handles a request at all,
  * and how. Anything `route` refuses (`undefined`) gets no token and no
  * `respondWith`: other origins, look-alike paths, navigations, `no-cors`
- * requests, requests with their own `Authorization`. (The worker's own
+ * requests, requests with their own `Authorization` or with `credentials:
+ * 'omit'`. (The worker's own
  * refresh requests never reach its fetch handler.)
  */
 export function createMatcher(options: NormalizedOptions, origin: string) {
@@ -57,7 +59,8 @@ export function createMatcher(options: NormalizedOptions, origin: string) {
       const endpoint = routeKey(url)
       if (vault.has(endpoint)) return 'vault'
       if (endpoint === logout) return 'logout'
-      if (request.headers.has('authorization')) return undefined
+      // The page's own opt-outs: its own Authorization, or `credentials: 'omit'` ("send no credentials").
+      if (request.headers.has('authorization') || request.credentials === 'omit') return undefined
       return underPrefix(url) ? 'api' : undefined
     },
 

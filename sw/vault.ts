@@ -19,7 +19,8 @@ export function refuseRedirectedTokenAnswer(response: Response, matcher: Matcher
  * Sends a page's request to the login or refresh endpoint and keeps the
  * tokens of a successful JSON answer (B13): they are stored as a new session
  * (B17: nothing of the previous one survives into it), and the page gets the
- * same response (status, headers, other fields) without them. An answer with
+ * same response (status, headers, other fields) without them. Any answer
+ * that parses as JSON is read, whatever its `Content-Type`. An answer with
  * token fields the worker cannot use loses them too, and says so. Anything
  * else passes as is. (With the cookie protocol a page could call the refresh
  * endpoint itself; it gets no token that way either.) With `dpop`, the
@@ -30,7 +31,8 @@ export async function vault(request: Request, store: TokenStore, matcher: Matche
   const response = dpop ? await signedLogin(request, dpop) : await fetch(request)
   // Redirected elsewhere, it is not a token answer; redirected to a token endpoint, no page gets it.
   if (response.redirected) return refuseRedirectedTokenAnswer(response, matcher)
-  if (!response.ok || !/[/+]json\b/.test(response.headers.get('Content-Type') ?? '')) return response
+  // Whatever its label (text/plain, text/html, none at all): servers serve JSON under many, and what parses as JSON is read.
+  if (!response.ok) return response
   let body: unknown
   try {
     body = await response.clone().json()

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { expiredBy, expiryOf, holdBack, jwtExpiry, lifetime, refreshDue } from '../../sw/expiry.js'
+import { believedExpiry, expiredBy, expiryOf, holdBack, jwtExpiry, lifetime, MAX_LIFETIME_MS, refreshDue } from '../../sw/expiry.js'
 
 const NOW = 1_750_000_000_000
 
@@ -119,6 +119,28 @@ describe('B10 expiryOf: where an expiry comes from', () => {
     const known = { accessToken: 'a', obtainedAt: NOW - 7_000, expiresAt: NOW + 1 }
     expect(expiredBy(known, NOW)).toBe(known)
     expect(lifetime(expiredBy({ accessToken: 'a', obtainedAt: NOW - 7_000 }, NOW))).toBe(7_000)
+  })
+})
+
+describe('B10 expiries the worker does not believe', () => {
+  it('a lifetime under a second is not taken from expiresIn: the JWT, or the previous lifetime, speaks instead', () => {
+    for (const tiny of [0.001, 1e-9, 0.999, '0.5']) {
+      expect(expiryOf(jwt({ iat: 100, exp: 160 }), tiny, NOW, null)).toBe(NOW + 60_000)
+      expect(expiryOf('opaque', tiny, NOW, { accessToken: 'a', obtainedAt: NOW - 5_000, expiresAt: NOW })).toBe(NOW + 5_000)
+      expect(expiryOf('opaque', tiny, NOW, null)).toBeUndefined()
+    }
+    expect(expiryOf('opaque', 1, NOW, null)).toBe(NOW + 1_000)
+  })
+
+  it(`a lifetime longer than ${MAX_LIFETIME_MS / 86_400_000} days is taken as that long, so the expiry is a real date`, () => {
+    for (const huge of [1e300, 8.64e12, 'Infinity']) {
+      const expiresAt = expiryOf('opaque', huge, NOW, null)!
+      expect(expiresAt).toBe(NOW + MAX_LIFETIME_MS)
+      expect(Number.isNaN(new Date(expiresAt).getTime())).toBe(false)
+    }
+    expect(expiryOf(jwt({ exp: 1e300 }), undefined, NOW, null)).toBe(NOW + MAX_LIFETIME_MS)
+    expect(believedExpiry(8.64e18, NOW)).toBe(NOW + MAX_LIFETIME_MS)
+    expect(believedExpiry(NOW - 1, NOW)).toBe(NOW - 1)
   })
 })
 

@@ -4,23 +4,24 @@ import { normalizeOptions, type TokenProxyOptions } from '../../common/options.j
 
 const ORIGIN = 'https://app.example'
 
+type RequestParts = Partial<{ mode: RequestMode; credentials: RequestCredentials; headers: HeadersInit }>
+
 function matcher(options: Partial<TokenProxyOptions> = {}) {
   const normalized = normalizeOptions({ apiPrefix: '/api/', refreshUrl: '/api/auth/refresh', ...options }, ORIGIN)
   const match = createMatcher(normalized, ORIGIN)
-  return (url: string, request: Partial<{ mode: RequestMode; headers: HeadersInit }> = {}): boolean => {
-    const like: RequestLike = { mode: request.mode ?? 'cors', headers: new Headers(request.headers ?? {}) }
+  return (url: string, request: RequestParts = {}): boolean => {
+    const like: RequestLike = { mode: request.mode ?? 'cors', credentials: request.credentials ?? 'same-origin', headers: new Headers(request.headers ?? {}) }
     return match.route(new URL(url, ORIGIN), like) === 'api'
   }
 }
 
-type RequestParts = Partial<{ mode: RequestMode; headers: HeadersInit }>
 
 /** Like `matcher`, but returns the route kind itself. */
 function kindMatcher(options: Partial<TokenProxyOptions> = {}) {
   const normalized = normalizeOptions({ apiPrefix: '/api/', refreshUrl: '/api/auth/refresh', ...options }, ORIGIN)
   const match = createMatcher(normalized, ORIGIN)
   return (url: string, request: RequestParts = {}): RouteKind | undefined => {
-    const like: RequestLike = { mode: request.mode ?? 'cors', headers: new Headers(request.headers ?? {}) }
+    const like: RequestLike = { mode: request.mode ?? 'cors', credentials: request.credentials ?? 'same-origin', headers: new Headers(request.headers ?? {}) }
     return match.route(new URL(url, ORIGIN), like)
   }
 }
@@ -106,6 +107,17 @@ describe('B2 matcher refuses what is not ours', () => {
       expect(match('/api/x', { headers })).toBe(false)
     },
   )
+
+  it("B2: refuses a request with credentials: 'omit', the web's own way to say \"send no credentials\"", () => {
+    expect(match('/api/x', { credentials: 'omit' })).toBe(false)
+    expect(match('/api/x', { credentials: 'include' })).toBe(true)
+    expect(match('/api/x', { credentials: 'same-origin' })).toBe(true)
+  })
+
+  it("B13: the token endpoints are the worker's whatever the credentials mode: their answers never reach a page with tokens", () => {
+    const kind = kindMatcher({ loginUrl: '/api/auth/login', logoutUrl: '/api/auth/logout' })
+    expect(['/api/auth/login', '/api/auth/refresh', '/api/auth/logout'].map((url) => kind(url, { credentials: 'omit' }))).toEqual(['vault', 'vault', 'logout'])
+  })
 
   it('accepts a request with other headers', () => {
     expect(match('/api/x', { headers: { 'Content-Type': 'application/json', 'X-Auth': '1' } })).toBe(true)
