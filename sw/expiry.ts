@@ -52,7 +52,7 @@ export function believedExpiry(expiresAt: number, now: number): number {
 export function expiryOf(accessToken: string, expiresIn: unknown, now: number, previous: Tokens | null): number | undefined {
   const seconds = typeof expiresIn === 'string' && expiresIn.trim() !== '' ? Number(expiresIn) : expiresIn
   // Under a second is no lifetime a server means: believed, it would make every request refresh first.
-  if (typeof seconds === 'number' && seconds >= MIN_LIFETIME_MS / 1000) return believedExpiry(now + seconds * 1000, now)
+  if (typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= MIN_LIFETIME_MS / 1000) return believedExpiry(now + seconds * 1000, now)
   const fromJwt = jwtExpiry(accessToken, now)
   if (fromJwt !== undefined) return believedExpiry(fromJwt, now)
   const assumed = previous ? lifetime(previous) : undefined

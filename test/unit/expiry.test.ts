@@ -133,7 +133,7 @@ describe('B10 expiries the worker does not believe', () => {
   })
 
   it(`a lifetime longer than ${MAX_LIFETIME_MS / 86_400_000} days is taken as that long, so the expiry is a real date`, () => {
-    for (const huge of [1e300, 8.64e12, 'Infinity']) {
+    for (const huge of [1e300, 8.64e12, '1e300']) {
       const expiresAt = expiryOf('opaque', huge, NOW, null)!
       expect(expiresAt).toBe(NOW + MAX_LIFETIME_MS)
       expect(Number.isNaN(new Date(expiresAt).getTime())).toBe(false)
