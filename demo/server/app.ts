@@ -29,9 +29,12 @@ export interface DemoServerOptions {
    * `'seed'`: the protocol of the classic interceptor blog post, and of many
    * hand-written servers: opaque access tokens, a login answer of `{ token,
    * refreshToken, expiresIn }`, a refresh answer of `{ token, refreshToken }`
-   * that says nothing of the new token's expiry. @default 'demo'
+   * that says nothing of the new token's expiry. `'snake'`: the names of
+   * many servers of one's own, `{"refresh_token": …}` in, `{ access_token,
+   * refresh_token, expires_in }` out, and a 400 `invalid_request` for a
+   * refresh request without `refresh_token`. @default 'demo'
    */
-  protocol?: 'demo' | 'seed'
+  protocol?: 'demo' | 'seed' | 'snake'
   /**
    * DPoP (RFC 9449): login and refresh need a proof with the server's nonce
    * and bind the session to the proof's key; API requests with its tokens
@@ -173,7 +176,14 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
         res.end()
       })
   })
-  await new Promise<void>((done) => server.listen(options.port ?? 0, '127.0.0.1', done))
+  // A port in use rejects here (callers that pick ports try another), instead of an uncaught 'error' event.
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail)
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', fail)
+      done()
+    })
+  })
   port = (server.address() as AddressInfo).port
 
   return {
