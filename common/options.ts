@@ -3,6 +3,29 @@ import { failed, mustBe, TokenProxyOptionsError } from './errors.js'
 /** How the worker talks to the refresh endpoint. */
 export type RefreshProtocol = 'json' | 'oauth2' | 'cookie'
 
+/**
+ * The names a token endpoint's JSON gives the token fields, when they are not
+ * the ones the worker reads by default (B18). Each is a JSON name, or a
+ * dotted path into a nested answer (`'data.accessToken'`).
+ */
+export interface TokenFields {
+  /** @default `accessToken`, `access_token` or `token` */
+  accessToken?: string
+  /** Read from answers, and the name the `'json'` refresh request sends it under. @default `refreshToken` (read: also `refresh_token`) */
+  refreshToken?: string
+  /** The access token's lifetime in seconds. @default `expiresIn` or `expires_in` */
+  expiresIn?: string
+}
+
+/** The token fields, and the names each is read under when `fields` does not name it. */
+export const DEFAULT_FIELDS = {
+  accessToken: ['accessToken', 'access_token', 'token'],
+  refreshToken: ['refreshToken', 'refresh_token'],
+  expiresIn: ['expiresIn', 'expires_in'],
+} as const satisfies Record<keyof TokenFields, readonly string[]>
+
+export const FIELD_NAMES = Object.keys(DEFAULT_FIELDS) as (keyof TokenFields)[]
+
 /** Options of the worker half, given to `installTokenProxy` or, for the standalone `sw.js`, in its URL. */
 export interface TokenProxyOptions {
   /**
@@ -83,6 +106,17 @@ export interface TokenProxyOptions {
    * @default false
    */
   dpop?: boolean
+  /**
+   * The names your server's JSON uses for the token fields, both ways: in the
+   * `'json'` refresh request's body and in the answers of `loginUrl` and
+   * `refreshUrl`, such as `{ accessToken: 'access', refreshToken: 'refresh' }`
+   * for Django REST framework SimpleJWT. A name may be a dotted path into a
+   * nested answer (`'data.accessToken'`). Each key is optional; a field
+   * named here is read under that name only. Not with `'oauth2'`, whose
+   * names RFC 6749 fixes. In the worker's URL: `fields.accessToken=access`.
+   * @default the names of `DEFAULT_FIELDS`
+   */
+  fields?: TokenFields
 }
 
 /**
@@ -106,18 +140,21 @@ export const OPTIONS = {
   maxReplayBytes: { kind: 'number', default: 1_048_576, unit: 'bytes', min: 0 },
   expiryLeeway: { kind: 'number', default: 30_000, unit: 'milliseconds', min: 0 },
   dpop: { kind: 'boolean', default: false },
+  fields: { kind: 'map' },
 } as const satisfies { [K in OptionName]-?: OptionSpec<K> }
 
 export type OptionName = keyof TokenProxyOptions
 
-/** How an option of type `T` is written in the worker's URL. */
+/** How an option of type `T` is written in the worker's URL (a map as `name.key=value`). */
 type KindOf<T> = [NonNullable<T>] extends [number]
   ? 'number'
   : [NonNullable<T>] extends [boolean]
     ? 'boolean'
     : [NonNullable<T>] extends [string]
       ? 'string'
-      : 'list'
+      : [NonNullable<T>] extends [string | readonly string[]]
+        ? 'list'
+        : 'map'
 
 type OptionSpec<K extends OptionName> = { kind: KindOf<TokenProxyOptions[K]> } & ([NonNullable<TokenProxyOptions[K]>] extends [number]
   ? { unit: string; min: number }
@@ -143,7 +180,14 @@ export interface NormalizedOptions {
   maxReplayBytes: number
   expiryLeeway: number
   dpop: boolean
+  /** Where each token field is read, as paths (a name, or the segments of a dotted path), in order; the refresh token is sent under the first of its own. */
+  fields: FieldPaths
 }
+
+/** A JSON name, or the segments of a dotted path into nested objects. */
+export type FieldPath = readonly string[]
+
+export type FieldPaths = Record<keyof TokenFields, readonly FieldPath[]>
 
 const PROTOCOLS: readonly string[] = ['json', 'oauth2', 'cookie'] satisfies RefreshProtocol[]
 
@@ -193,6 +237,34 @@ function endpoint(option: string, value: unknown, origin: string, trusted: reado
   }
   return parsed.href
 }
+
+/** A JSON name or a dotted path: segments of no dot and no space, none empty. */
+const FIELD_PATH = /^[^.\s]+(\.[^.\s]+)*$/
+
+/** `fields` as paths: the one named for each field, or the defaults. */
+function fieldPaths(fields: unknown, protocol: RefreshProtocol): FieldPaths {
+  const paths: Record<keyof TokenFields, FieldPath[]> = {
+    accessToken: DEFAULT_FIELDS.accessToken.map((name) => [name]),
+    refreshToken: DEFAULT_FIELDS.refreshToken.map((name) => [name]),
+    expiresIn: DEFAULT_FIELDS.expiresIn.map((name) => [name]),
+  }
+  if (fields === undefined) return paths
+  if (protocol === 'oauth2') throw invalid('fields', "left out with `refreshProtocol: 'oauth2'`, whose field names RFC 6749 fixes", fields)
+  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
+    throw invalid('fields', "an object such as { accessToken: 'access', refreshToken: 'refresh' }", fields)
+  }
+  for (const [name, value] of Object.entries(fields)) {
+    if (!FIELD_NAMES.includes(name as keyof TokenFields)) {
+      throw new TokenProxyOptionsError(failed('configure the token proxy', `unknown field \`fields.${name}\`; the fields are ${FIELD_NAMES.join(', ')}`))
+    }
+    if (typeof value !== 'string' || !FIELD_PATH.test(value)) throw invalid(`fields.${name}`, "a JSON name, or a dotted path such as 'data.accessToken'", value)
+    paths[name as keyof TokenFields] = [value.split('.')]
+  }
+  return paths
+}
+
+/** Where the token fields are read without `fields`. */
+export const DEFAULT_FIELD_PATHS: FieldPaths = fieldPaths(undefined, 'json')
 
 /**
  * Validates options once, at the edge, and returns the normalized form.
@@ -255,5 +327,6 @@ export function normalizeOptions(options: TokenProxyOptions, origin: string): No
     scope,
     ...numbers,
     dpop,
+    fields: fieldPaths(options.fields, refreshProtocol),
   }
 }

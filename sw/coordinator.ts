@@ -1,6 +1,6 @@
 import type { RefreshReason } from '../common/protocol.js'
 import type { Tokens } from '../common/tokens.js'
-import { expiredBy, holdBack } from './expiry.js'
+import { expiredBy, failurePause, holdBack } from './expiry.js'
 import type { RefreshResult } from './refresh.js'
 import type { TokenStore } from './store.js'
 
@@ -29,6 +29,8 @@ export interface CoordinatorDeps {
   refreshTokenRequired?: boolean
   /** The clock. @default Date.now */
   now?: () => number
+  /** How long requests share a failure before the next refresh, after `failures` in a row. @default failurePause */
+  pause?: (failures: number) => number
 }
 
 /**
@@ -43,6 +45,7 @@ export function createCoordinator({
   endSession,
   refreshTokenRequired = true,
   now = Date.now,
+  pause = failurePause,
 }: CoordinatorDeps) {
   /** The one refresh in flight, and the access token it replaces. */
   let inFlight: { from: string; result: Promise<Recovery> } | null = null
@@ -88,10 +91,12 @@ export function createCoordinator({
   let refreshesDone = 0
   /**
    * The last refresh, if it was unavailable: shared by the requests that were
-   * in flight when it failed, and for a while (`holdBack`) by refreshes ahead
-   * of expiry, which would otherwise each wait out an endpoint that is down.
+   * in flight when it failed; after `failures` in a row of the same token,
+   * by every request for a pause (`pause`); and for a while (`holdBack`) by
+   * refreshes ahead of expiry, which would otherwise each wait out an
+   * endpoint that is down.
    */
-  let failed: { from: string; after: number; at: number; result: Recovery } | null = null
+  let failed: { from: string; after: number; at: number; failures: number; result: Recovery } | null = null
 
   return {
     /** Pass it to `recover` as `since`, taken just before the request is sent. */
@@ -129,13 +134,16 @@ export function createCoordinator({
         if (tokens.accessToken !== sentToken) return { kind: 'replay', tokens }
         if (failed?.from === sentToken) {
           if (failed.after > since) return failed.result
-          if (reason === 'expiry' && now() - failed.at < holdBack(tokens)) return failed.result
+          const wait = Math.max(pause(failed.failures), reason === 'expiry' ? holdBack(tokens) : 0)
+          if (now() - failed.at < wait) return failed.result
         }
         const result = lock(() => run(tokens, reason))
           .catch((error: unknown): Recovery => ({ kind: 'unavailable', reason: String(error) }))
           .then((outcome) => {
             refreshesDone++
-            failed = outcome.kind === 'unavailable' ? { from: tokens.accessToken, after: refreshesDone, at: now(), result: outcome } : null
+            // Failures count in a row, for one token: a success, or new tokens (a login, setTokens), start again.
+            const failures = failed?.from === tokens.accessToken ? failed.failures + 1 : 1
+            failed = outcome.kind === 'unavailable' ? { from: tokens.accessToken, after: refreshesDone, at: now(), failures, result: outcome } : null
             inFlight = null
             return outcome
           })

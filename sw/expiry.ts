@@ -87,3 +87,17 @@ export function refreshDue(tokens: Tokens, now: number, leeway: number): boolean
 export function holdBack(tokens: Tokens): number {
   return Math.min(5_000, (lifetime(tokens) ?? Infinity) / 4)
 }
+
+/** The longest pause between refreshes while the refresh endpoint stays unavailable. */
+export const MAX_FAILURE_PAUSE_MS = 30_000
+
+/**
+ * How long, after `failures` refreshes of one token in a row were
+ * unavailable (B8), requests get the 503 at once before the next one asks
+ * the endpoint again: not at all after the first (the next request tries
+ * again), then 1 s, doubling up to 30 s. A misconfigured or failing
+ * endpoint costs the server one refresh per pause, not one per request.
+ */
+export function failurePause(failures: number): number {
+  return failures < 2 ? 0 : Math.min(MAX_FAILURE_PAUSE_MS, 1_000 * 2 ** (failures - 2))
+}

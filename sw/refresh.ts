@@ -1,6 +1,7 @@
-import type { NormalizedOptions, RefreshProtocol } from '../common/options.js'
+import { DEFAULT_FIELD_PATHS, type FieldPaths, type NormalizedOptions, type RefreshProtocol } from '../common/options.js'
 import type { Tokens } from '../common/tokens.js'
 import type { Dpop } from './dpop.js'
+import { bodyWith } from './fields.js'
 import { readTokenAnswer } from './tokens.js'
 
 /**
@@ -20,6 +21,31 @@ async function json(response: Response): Promise<unknown> {
   }
 }
 
+/** The members of a JSON error body that say why, as servers name them. */
+const SAYS_WHY = ['error', 'code', 'detail', 'error_description', 'message']
+/** A JWT, whoever's: never repeated in a reason. */
+const JWT = /\b[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}\b/g
+
+/**
+ * Why a refresh endpoint would not refresh, as the page and the console are
+ * told (B8, B18): its status, and what a JSON body says, safely: the
+ * strings of `error`, `code`, `detail` and the like, and the first message
+ * of a field error (Django REST framework's `{"refresh": ["This field is
+ * required."]}`), at most 200 characters, with no token in it.
+ */
+export function refusalReason(status: number, body: unknown, tokens: Tokens): string {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return `status ${status}`
+  const said: string[] = []
+  for (const [key, value] of Object.entries(body)) {
+    const text = typeof value === 'string' && SAYS_WHY.includes(key) ? value : Array.isArray(value) && typeof value[0] === 'string' ? value[0] : undefined
+    if (text !== undefined) said.push(`${key}: ${text}`)
+  }
+  let reason = said.join('; ')
+  for (const token of [tokens.refreshToken, tokens.accessToken]) if (token) reason = reason.split(token).join('[token]')
+  reason = reason.replace(JWT, '[token]')
+  return said.length ? `status ${status} (${reason.length > 200 ? `${reason.slice(0, 199)}…` : reason})` : `status ${status}`
+}
+
 /**
  * Sorts a refresh endpoint's answer: 401, 403 and 400 `invalid_grant` reject
  * the session; a 2xx carrying an access token succeeds; anything else
@@ -36,6 +62,7 @@ export async function classifyRefreshResponse(
   now: number,
   protocol: RefreshProtocol = 'json',
   dpop = false,
+  fields: FieldPaths = DEFAULT_FIELD_PATHS,
 ): Promise<RefreshResult> {
   const { status } = response
   // Token endpoints do not redirect; one that does must not get the refresh token re-posted elsewhere.
@@ -46,8 +73,8 @@ export async function classifyRefreshResponse(
   if ((oauth2 ? status >= 400 && status < 500 : status === 400) && body?.error === 'invalid_grant') {
     return { kind: 'rejected' }
   }
-  if (!response.ok) return { kind: 'unavailable', reason: `status ${status}` }
-  const { tokens, problem } = readTokenAnswer(body, previous, now, { dpop })
+  if (!response.ok) return { kind: 'unavailable', reason: refusalReason(status, body, previous) }
+  const { tokens, problem } = readTokenAnswer(body, previous, now, { dpop, fields })
   return tokens ? { kind: 'refreshed', tokens } : { kind: 'unavailable', reason: problem }
 }
 
@@ -56,12 +83,13 @@ export async function classifyRefreshResponse(
  * a JSON body; `'oauth2'` in the form of RFC 6749 §6; `'cookie'` sends none:
  * the browser adds the HttpOnly cookie.
  */
-export function refreshInit({ refreshProtocol, clientId, scope }: NormalizedOptions, tokens: Tokens): RequestInit {
+export function refreshInit({ refreshProtocol, clientId, scope, fields }: NormalizedOptions, tokens: Tokens): RequestInit {
   if (refreshProtocol === 'cookie') return { headers: { Accept: 'application/json' }, credentials: 'include' }
   if (refreshProtocol === 'json') {
     return {
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify({ refreshToken: tokens.refreshToken }),
+      // Under the server's own name for it (B18): `refreshToken` unless `fields` says otherwise.
+      body: JSON.stringify(bodyWith(fields.refreshToken[0]!, tokens.refreshToken)),
       credentials: 'same-origin',
     }
   }
@@ -69,6 +97,21 @@ export function refreshInit({ refreshProtocol, clientId, scope }: NormalizedOpti
   if (scope) form.set('scope', scope)
   // A public client: no credentials but the form (no cookie, no Authorization).
   return { headers: { Accept: 'application/json' }, body: form, credentials: 'omit' }
+}
+
+let hinted = false
+
+/**
+ * A 400 with no token is most often a server that reads the refresh token
+ * under another name: said once per worker, in its console.
+ */
+function hintFields(reason: string, { fields }: NormalizedOptions): void {
+  if (hinted) return
+  hinted = true
+  console.warn(
+    `sw-token-proxy: the refresh endpoint answered ${reason}. The worker sends the refresh token as '${fields.refreshToken[0]!.join('.')}'; ` +
+      'if your server reads it under another name, name it with the `fields.refreshToken` option (and its answer\'s names with `fields.accessToken`).',
+  )
 }
 
 /** Answers that say "busy, try again": a gateway or the server itself, not the session. */
@@ -125,7 +168,9 @@ export async function requestRefresh(options: NormalizedOptions, tokens: Tokens,
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay))
       response = await attempt()
     }
-    return await classifyRefreshResponse(response, previous, Date.now(), options.refreshProtocol, options.dpop)
+    const result = await classifyRefreshResponse(response, previous, Date.now(), options.refreshProtocol, options.dpop, options.fields)
+    if (result.kind === 'unavailable' && response.status === 400 && options.refreshProtocol === 'json') hintFields(result.reason, options)
+    return result
   } catch (error) {
     const timedOut = error instanceof DOMException && error.name === 'TimeoutError'
     return { kind: 'unavailable', reason: timedOut ? 'timeout' : 'network error' }

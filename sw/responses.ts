@@ -31,3 +31,16 @@ export const tokenEndpointRedirect = (url: string): Response =>
 /** What a login gets when its answer holds token fields the worker cannot use: they never reach the page either. */
 export const tokenAnswerInvalid = (problem: string): Response =>
   answer(502, 'token-answer-invalid', 'token_answer_invalid', problem)
+
+/**
+ * What a login gets when its answer holds what is plainly a token under a
+ * name the worker does not read (B18): a misconfiguration, which must not
+ * put the token into page code. The reason names the fields and the option.
+ */
+export const tokenAnswerUnread = (paths: readonly string[]): Response =>
+  answer(
+    502,
+    'token-answer-unread',
+    'token_answer_unread',
+    `the answer holds ${paths.map((path) => `'${path}'`).join(', ')}, which look like tokens, but no access token under the names the worker reads; name your server's fields with the \`fields\` option (such as fields: { accessToken: 'access', refreshToken: 'refresh' })`,
+  )

@@ -1,11 +1,20 @@
 import type { Dpop } from './dpop.js'
 import type { Matcher } from './match.js'
-import { tokenAnswerInvalid, tokenEndpointRedirect } from './responses.js'
+import type { FieldPaths } from '../common/options.js'
+import { readPath, secretPaths, tokenLikePaths, withoutPaths } from './fields.js'
+import { tokenAnswerInvalid, tokenAnswerUnread, tokenEndpointRedirect } from './responses.js'
 import type { TokenStore } from './store.js'
 import { readTokenAnswer } from './tokens.js'
 
-/** Fields of a token endpoint's answer that never reach the page. */
-const SECRET_FIELDS = ['accessToken', 'access_token', 'token', 'refreshToken', 'refresh_token', 'expiresIn', 'expires_in']
+let noted = false
+
+/** A login answer with no access token and nothing like one (a multi-step login's first answer, say): said once. */
+function noteNoToken(url: string, fields: FieldPaths): void {
+  if (noted) return
+  noted = true
+  const names = fields.accessToken.map((path) => `'${path.join('.')}'`).join(', ')
+  console.info(`sw-token-proxy: the answer of ${new URL(url).pathname} holds no access token under ${names}; it reaches the page as it is. If your server names it otherwise, map it with the \`fields\` option.`)
+}
 
 /**
  * A response that a redirect brought from a token endpoint: it goes to no
@@ -27,7 +36,13 @@ export function refuseRedirectedTokenAnswer(response: Response, matcher: Matcher
  * request carries a proof of the login key (answering a nonce once), and a
  * login that gives tokens makes that key the session's.
  */
-export async function vault(request: Request, store: TokenStore, matcher: Matcher, dpop?: Dpop, options = { dpop: false }): Promise<Response> {
+export async function vault(
+  request: Request,
+  store: TokenStore,
+  matcher: Matcher,
+  dpop: Dpop | undefined,
+  options: { dpop: boolean; fields: FieldPaths },
+): Promise<Response> {
   const response = dpop ? await signedLogin(request, dpop) : await fetch(request)
   // Redirected elsewhere, it is not a token answer; redirected to a token endpoint, no page gets it.
   if (response.redirected) return refuseRedirectedTokenAnswer(response, matcher)
@@ -39,12 +54,20 @@ export async function vault(request: Request, store: TokenStore, matcher: Matche
   } catch {
     return response
   }
-  if (typeof body !== 'object' || body === null || !SECRET_FIELDS.some((field) => field in body)) return response
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return response
+  const secret = secretPaths(options.fields)
+  if (!secret.some((path) => readPath(body, path) !== undefined)) {
+    // A token under a name the worker does not read (SimpleJWT's `access`, a `jwt`) must not reach page code unnoticed.
+    const unread = tokenLikePaths(body)
+    if (unread.length) return tokenAnswerUnread(unread)
+    noteNoToken(request.url, options.fields)
+    return response
+  }
   const { tokens, problem } = readTokenAnswer(body, null, Date.now(), options)
   if (!tokens) return tokenAnswerInvalid(problem)
   await store.write(tokens)
   await dpop?.startSession()
-  const rest = Object.fromEntries(Object.entries(body).filter(([key]) => !SECRET_FIELDS.includes(key)))
+  const rest = withoutPaths(body as Record<string, unknown>, secret)
   const headers = new Headers(response.headers)
   headers.delete('Content-Length')
   headers.delete('Content-Encoding')

@@ -33,7 +33,7 @@ export interface AuthRoutesOptions {
   /** `'cookie'`: the refresh token travels only in an HttpOnly cookie, never in a body. */
   refreshMode: 'json' | 'cookie'
   /** How answers are written: see `DemoServerOptions.protocol`. */
-  protocol: 'demo' | 'seed'
+  protocol: 'demo' | 'seed' | 'snake'
   /** With DPoP on: login and refresh need a proof (with the server's nonce), and bind the tokens to its key. */
   dpop?: DpopVerifier
 }
@@ -53,6 +53,9 @@ export function authRoutes({ auth, faults, gates, refreshMode, protocol, dpop }:
    * says nothing of its expiry when refreshing.
    */
   const issue = (x: Exchange, { refreshToken, accessToken, expiresIn }: Partial<TokenSet>, extra: object = {}, refreshing = false) => {
+    if (protocol === 'snake') {
+      return x.json(200, { access_token: accessToken, expires_in: expiresIn, ...(refreshToken ? { refresh_token: refreshToken } : {}), ...extra })
+    }
     const answer = protocol === 'seed' ? { token: accessToken, ...(refreshing ? {} : { expiresIn }) } : { accessToken, expiresIn, ...(x.proven ? { token_type: 'DPoP' } : {}) }
     return cookieMode && refreshToken
       ? x.json(200, { ...answer, ...extra }, { 'Set-Cookie': refreshCookie(refreshToken, 30 * 24 * 3600) })
@@ -98,7 +101,8 @@ export function authRoutes({ auth, faults, gates, refreshMode, protocol, dpop }:
       // A client that went away (a stopped worker) could never store new tokens:
       // rotating now would spend its refresh token for nothing. Keep it valid.
       if (x.req.socket.destroyed) return 499
-      const presented = cookieMode ? readCookie(x.req, REFRESH_COOKIE) : x.input().refreshToken
+      const presented = cookieMode ? readCookie(x.req, REFRESH_COOKIE) : protocol === 'snake' ? x.input().refresh_token : x.input().refreshToken
+      if (presented === undefined && protocol === 'snake') return x.json(400, { error: 'invalid_request', error_description: 'refresh_token is required' })
       const tokens = auth.rotate(presented, { jkt })
       if (tokens) return issue(x, tokens, {}, true)
       return x.json(400, { error: 'invalid_grant' }, cookieMode ? { 'Set-Cookie': refreshCookie('', 0) } : {})

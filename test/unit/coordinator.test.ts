@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it, vi } from 'vitest'
 import { type CoordinatorDeps, createCoordinator, type Recovery } from '../../sw/coordinator.js'
+import { failurePause } from '../../sw/expiry.js'
 import { FakeStore } from './fake-store.js'
 import type { Tokens } from '../../common/tokens.js'
 import type { RefreshResult } from '../../sw/refresh.js'
@@ -670,5 +671,61 @@ describe('the hold-back after a failed refresh ahead of expiry', () => {
     clock += 1
     await coordinator.recover('a1', 'expiry')
     expect(refresh).toHaveBeenCalledTimes(2)
+  })
+})
+
+describe('B8 + B18 the pause after refreshes in a row were unavailable', () => {
+  function failingEndpoint(tokens: Tokens = T1) {
+    let clock = 0
+    const store = new FakeStore(tokens)
+    const refresh = vi.fn(async (): Promise<RefreshResult> => ({ kind: 'unavailable', reason: 'status 400' }))
+    const coordinator = createCoordinator({ store, refresh, lock: (task) => task(), onRefreshed: () => {}, endSession: () => {}, now: () => clock })
+    /** A 401 for a request sent now, `ms` after the last step. */
+    const unauthorized = async (ms = 0) => {
+      clock += ms
+      return coordinator.recover(tokens.accessToken, 'unauthorized', coordinator.refreshesDone)
+    }
+    return { store, refresh, coordinator, unauthorized }
+  }
+
+  it('grows 0, 1 s, 2 s, 4 s… up to 30 s: requests meanwhile get the failure at once', async () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 8].map(failurePause)).toStrictEqual([0, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000])
+    const { refresh, unauthorized } = failingEndpoint()
+    const failed = { kind: 'unavailable', reason: 'status 400' }
+    expect(await unauthorized()).toStrictEqual(failed)
+    // After the first failure the next request tries again, as ever.
+    expect(await unauthorized(1)).toStrictEqual(failed)
+    expect(refresh).toHaveBeenCalledTimes(2)
+    // Two in a row: 1 s of answers at once.
+    for (let i = 0; i < 10; i++) expect(await unauthorized(99)).toStrictEqual(failed)
+    expect(refresh).toHaveBeenCalledTimes(2)
+    expect(await unauthorized(10)).toStrictEqual(failed)
+    expect(refresh).toHaveBeenCalledTimes(3)
+    // Three in a row: 2 s.
+    expect(await unauthorized(1_999)).toStrictEqual(failed)
+    expect(refresh).toHaveBeenCalledTimes(3)
+    expect(await unauthorized(1)).toStrictEqual(failed)
+    expect(refresh).toHaveBeenCalledTimes(4)
+  })
+
+  it('a success starts again: the next failure is tried again at once', async () => {
+    const { refresh, unauthorized, coordinator } = failingEndpoint()
+    await unauthorized()
+    await unauthorized()
+    refresh.mockImplementationOnce(async () => ({ kind: 'refreshed', tokens: T2 }))
+    expect(await unauthorized(1_000)).toMatchObject({ kind: 'replay' })
+    // The new token's refresh fails once, and the next request tries again at once.
+    await coordinator.recover('a2', 'unauthorized', coordinator.refreshesDone)
+    await coordinator.recover('a2', 'unauthorized', coordinator.refreshesDone)
+    expect(refresh).toHaveBeenCalledTimes(5)
+  })
+
+  it('new tokens (a login, setTokens) start again', async () => {
+    const { refresh, unauthorized, store, coordinator } = failingEndpoint()
+    await unauthorized()
+    await unauthorized()
+    await store.write(T2)
+    await coordinator.recover('a2', 'unauthorized', coordinator.refreshesDone)
+    expect(refresh).toHaveBeenCalledTimes(3)
   })
 })

@@ -1,6 +1,7 @@
+import { workerFile } from '../../node/worker-file.js'
 import { describe, expect, it } from 'vitest'
 import { TokenProxyOptionsError } from '../../common/errors.js'
-import { isSameOriginPath, normalizeOptions, OPTION_NAMES, type TokenProxyOptions } from '../../common/options.js'
+import { isSameOriginPath, normalizeOptions, OPTION_NAMES, type TokenProxyOptions, DEFAULT_FIELD_PATHS } from '../../common/options.js'
 import { optionsFromQuery, optionsToQuery } from '../../common/query.js'
 
 const ORIGIN = 'https://app.example'
@@ -144,6 +145,7 @@ describe('normalizeOptions normalizes', () => {
       maxReplayBytes: 1_048_576,
       expiryLeeway: 30_000,
       dpop: false,
+      fields: DEFAULT_FIELD_PATHS,
     })
   })
 
@@ -181,6 +183,7 @@ describe('normalizeOptions normalizes', () => {
       maxReplayBytes: 1_048_576,
       expiryLeeway: 0,
       dpop: false,
+      fields: DEFAULT_FIELD_PATHS,
     })
   })
 
@@ -395,6 +398,7 @@ describe('endpoints on trusted origins', () => {
       maxReplayBytes: 1_048_576,
       expiryLeeway: 30_000,
       dpop: false,
+      fields: DEFAULT_FIELD_PATHS,
     })
   })
 })
@@ -438,6 +442,7 @@ describe('query round trip with trusted origins and endpoints', () => {
       maxReplayBytes: 1_048_576,
       expiryLeeway: 30_000,
       dpop: false,
+      fields: DEFAULT_FIELD_PATHS,
     })
   })
 
@@ -476,5 +481,57 @@ describe('dpop', () => {
   it.each([['yes', "'yes'"], [1, '1'], [null, 'null']])('rejects dpop %j', (dpop, shown) => {
     expect(errorOf({ apiPrefix: '/api/', refreshUrl: '/r', dpop }).message).toBe(`${PREFIX}\`dpop\` must be true or false, got ${shown}.`)
     if (typeof dpop === 'string') expect(errorOf(optionsFromQuery(`apiPrefix=/api/&refreshUrl=/r&dpop=${dpop}`)).message).toContain('`dpop` must be true or false')
+  })
+})
+
+describe('B18 fields: the server\'s names for the token fields', () => {
+  const base = { apiPrefix: '/api/', refreshUrl: '/api/token/refresh/' }
+
+  it('maps each field it names to that path only; the others keep their defaults', () => {
+    const { fields } = normalizeOptions({ ...base, fields: { accessToken: 'access', refreshToken: 'data.refresh' } }, ORIGIN)
+    expect(fields).toStrictEqual({ accessToken: [['access']], refreshToken: [['data', 'refresh']], expiresIn: [['expiresIn'], ['expires_in']] })
+  })
+
+  it('round-trips through the worker URL as fields.<key>=<name>', () => {
+    const options = { ...base, fields: { accessToken: 'access', refreshToken: 'refresh', expiresIn: 'data.lifetime' } }
+    const query = optionsToQuery(options)
+    expect(query).toContain('fields.accessToken=access&fields.refreshToken=refresh&fields.expiresIn=data.lifetime')
+    const back = optionsFromQuery(query)
+    expect(back.fields).toStrictEqual(options.fields)
+    expect(normalizeOptions(back, ORIGIN)).toStrictEqual(normalizeOptions(options, ORIGIN))
+  })
+
+  it.each([
+    [{ accessToken: 'access', bogus: 'x' }, /unknown field `fields\.bogus`; the fields are accessToken, refreshToken, expiresIn/],
+    [{ accessToken: 1 }, /`fields\.accessToken` must be a JSON name, or a dotted path such as 'data\.accessToken', got 1/],
+    [{ refreshToken: '' }, /`fields\.refreshToken` must be a JSON name/],
+    [{ refreshToken: 'data..refresh' }, /`fields\.refreshToken` must be a JSON name/],
+    [{ refreshToken: 'a b' }, /`fields\.refreshToken` must be a JSON name/],
+    ['access', /`fields` must be an object such as/],
+    [['access'], /`fields` must be an object such as/],
+  ])('refuses %j, naming the option', (fields, message) => {
+    expect(() => normalizeOptions({ ...base, fields } as never, ORIGIN)).toThrow(message)
+  })
+
+  it('refuses an unknown key given in the worker URL too', () => {
+    expect(() => normalizeOptions(optionsFromQuery('apiPrefix=/api/&refreshUrl=/r&fields.acessToken=access'), ORIGIN)).toThrow(/unknown field `fields\.acessToken`/)
+  })
+
+  it("is refused with 'oauth2', whose names RFC 6749 fixes; taken with 'cookie' and dpop", () => {
+    expect(() => normalizeOptions({ ...base, refreshProtocol: 'oauth2', clientId: 'spa', fields: { accessToken: 'access' } }, ORIGIN)).toThrow(
+      /`fields` must be left out with `refreshProtocol: 'oauth2'`/,
+    )
+    expect(normalizeOptions({ ...base, refreshProtocol: 'cookie', dpop: true, fields: { accessToken: 'access' } }, ORIGIN).fields.accessToken).toStrictEqual([['access']])
+  })
+})
+
+describe('B18 fields fail where options enter: the worker file (Vite plugin, CLI) as in the URL', () => {
+  it('workerFile refuses an unknown field, naming it', () => {
+    expect(() => workerFile({ apiPrefix: '/api/', refreshUrl: '/r', fields: { acessToken: 'access' } as never }, '')).toThrow(/unknown field `fields\.acessToken`/)
+  })
+
+  it("the CLI's --fields.<key> flags read as the map", () => {
+    const query = new URLSearchParams([['apiPrefix', '/api/'], ['refreshUrl', '/r'], ['fields.accessToken', 'access'], ['fields.refreshToken', 'refresh']])
+    expect(optionsFromQuery(query.toString()).fields).toStrictEqual({ accessToken: 'access', refreshToken: 'refresh' })
   })
 })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { normalizeOptions, type TokenProxyOptions } from '../../common/options.js'
 import type { Tokens } from '../../common/tokens.js'
-import { classifyRefreshResponse, refreshInit, retryDelay } from '../../sw/refresh.js'
+import { classifyRefreshResponse, refreshInit, retryDelay, refusalReason } from '../../sw/refresh.js'
 
 const NOW = 1_750_000_000_000
 const PREVIOUS: Tokens = { accessToken: 'old', refreshToken: 'R0', expiresAt: NOW - 1 }
@@ -74,33 +74,33 @@ describe('B8 classifyRefreshResponse: unavailable', () => {
   ])('400 with %s is unavailable', async (_, body) => {
     await expect(classifyRefreshResponse(json(400, body), PREVIOUS, NOW)).resolves.toStrictEqual({
       kind: 'unavailable',
-      reason: 'status 400',
+      reason: expect.stringMatching(/^status 400\b/),
     })
   })
 
   it('400 with an HTML body is unavailable', async () => {
     await expect(
       classifyRefreshResponse(text(400, '<h1>Bad Request</h1>', 'text/html'), PREVIOUS, NOW),
-    ).resolves.toStrictEqual({ kind: 'unavailable', reason: 'status 400' })
+    ).resolves.toStrictEqual({ kind: 'unavailable', reason: expect.stringMatching(/^status 400\b/) })
   })
 
   it.each([404, 408, 429, 500, 502, 503, 504])('%i is unavailable', async (status) => {
     await expect(classifyRefreshResponse(json(status, { error: 'oops' }), PREVIOUS, NOW)).resolves.toStrictEqual({
       kind: 'unavailable',
-      reason: `status ${status}`,
+      reason: expect.stringMatching(new RegExp(`^status ${status}\\b`)),
     })
   })
 
   it('a 5xx that says invalid_grant is unavailable, not rejected', async () => {
     await expect(
       classifyRefreshResponse(json(503, { error: 'invalid_grant' }), PREVIOUS, NOW),
-    ).resolves.toStrictEqual({ kind: 'unavailable', reason: 'status 503' })
+    ).resolves.toStrictEqual({ kind: 'unavailable', reason: expect.stringMatching(/^status 503\b/) })
   })
 
   it('a 500 carrying a token is unavailable', async () => {
     await expect(classifyRefreshResponse(json(500, { accessToken: 'x' }), PREVIOUS, NOW)).resolves.toStrictEqual({
       kind: 'unavailable',
-      reason: 'status 500',
+      reason: expect.stringMatching(/^status 500\b/),
     })
   })
 
@@ -138,7 +138,7 @@ describe('B8 classifyRefreshResponse: unavailable', () => {
   ])('a 200 with %s is unavailable, never a throw', async (_, make) => {
     await expect(classifyRefreshResponse(make(), PREVIOUS, NOW)).resolves.toStrictEqual({
       kind: 'unavailable',
-      reason: 'no access token in the response',
+      reason: 'no access token in the response (read as accessToken, access_token, token)',
     })
   })
 
@@ -147,7 +147,7 @@ describe('B8 classifyRefreshResponse: unavailable', () => {
     await response.text()
     await expect(classifyRefreshResponse(response, PREVIOUS, NOW)).resolves.toStrictEqual({
       kind: 'unavailable',
-      reason: 'no access token in the response',
+      reason: 'no access token in the response (read as accessToken, access_token, token)',
     })
   })
 })
@@ -174,7 +174,7 @@ describe("refreshProtocol 'oauth2' (RFC 6749 §5.1, §5.2, §6)", () => {
     [403, undefined],
     [401, undefined],
   ])('%i %s keeps the session (B8): the client is set up wrong, the grant may be fine', async (status, error) => {
-    await expect(classify(json(status, error ? { error } : {}))).resolves.toStrictEqual({ kind: 'unavailable', reason: `status ${status}` })
+    await expect(classify(json(status, error ? { error } : {}))).resolves.toStrictEqual({ kind: 'unavailable', reason: expect.stringMatching(new RegExp(`^status ${status}\\b`)) })
   })
 
   it('a token_type other than Bearer is unavailable: the worker would send it as a Bearer token', async () => {
@@ -198,6 +198,12 @@ describe("refreshProtocol 'oauth2' (RFC 6749 §5.1, §5.2, §6)", () => {
 describe('refreshInit: the request each protocol sends', () => {
   const options = (more: Partial<TokenProxyOptions>) => normalizeOptions({ apiPrefix: '/api/', refreshUrl: '/oauth/token', ...more }, 'https://app.example')
   const tokens: Tokens = { accessToken: 'A', refreshToken: 'R 0+&=' }
+
+  it("B18 'json': the refresh token under the server's own name from `fields`, nested along a dotted path", () => {
+    expect(refreshInit(options({}), tokens).body).toBe('{"refreshToken":"R 0+&="}')
+    expect(refreshInit(options({ fields: { refreshToken: 'refresh' } }), tokens).body).toBe('{"refresh":"R 0+&="}')
+    expect(refreshInit(options({ fields: { refreshToken: 'data.refresh_token' } }), tokens).body).toBe('{"data":{"refresh_token":"R 0+&="}}')
+  })
 
   it("'oauth2': a form of grant_type, refresh_token, client_id and scope, with no cookie", async () => {
     const init = refreshInit(options({ refreshProtocol: 'oauth2', clientId: 'spa', scope: 'openid api' }), tokens)
@@ -248,5 +254,25 @@ describe('B8 retryDelay: one more try after a transient answer, within the timeo
 
   it('takes a Retry-After it cannot read for none', () => {
     expect(retryDelay(answer(503, { 'Retry-After': 'soon' }), NOW_MS, NOW_MS + 10_000)).toBe(0)
+  })
+})
+
+describe('B8 + B18 refusalReason: what the page and the console learn of a refusal', () => {
+  const tokens = { accessToken: 'access-1', refreshToken: 'refresh-secret-1' }
+  it.each([
+    [400, { refresh: ['This field is required.'] }, 'status 400 (refresh: This field is required.)'],
+    [401, { detail: 'Token is blacklisted', code: 'token_not_valid' }, 'status 401 (detail: Token is blacklisted; code: token_not_valid)'],
+    [400, { error: 'invalid_request', error_description: 'no refresh-secret-1 here' }, 'status 400 (error: invalid_request; error_description: no [token] here)'],
+    [400, { error: 'bad', detail: 'eyJhbGciOiJIUzI1.eyJzdWIiOiJhZGEi.c2lnbmF0dXJlIQ' }, 'status 400 (error: bad; detail: [token])'],
+    [500, { error: { nested: true } }, 'status 500'],
+    [500, null, 'status 500'],
+    [502, '<html>', 'status 502'],
+  ])('%i %j says %j', (status, body, reason) => {
+    expect(refusalReason(status, body, tokens)).toBe(reason)
+  })
+
+  it('says at most 200 characters of it', () => {
+    const reason = refusalReason(400, { detail: 'x'.repeat(1000) }, tokens)
+    expect(reason).toBe(`status 400 (detail: ${'x'.repeat(191)}…)`)
   })
 })
