@@ -4,11 +4,14 @@ import { join, resolve } from 'node:path'
 import type { Browser, Page } from '@playwright/test'
 import { build } from 'vite'
 import { startDemoServer, type DemoServer } from '../demo/server/app.js'
+import { forwardApi, SIMPLEJWT_OPTIONS, startSimpleJwt } from '../e2e/simplejwt.js'
 import type { InterceptorKind } from './page/interceptors.js'
 import { summarize, type Summary } from './stats.js'
 
 /** The proxy against a server of the seed's protocol: opaque tokens, and refresh answers with no expiry. */
 const SEED = 'sw-token-proxy, seed protocol (no expiry in refresh answers)'
+/** The proxy against a real Django REST framework SimpleJWT server, its names mapped with `fields` (B18). */
+const SIMPLEJWT = 'sw-token-proxy, Django REST framework SimpleJWT'
 
 /**
  * The contenders at expiry. The proxy twice: with B10 (it knows the expiry, so
@@ -22,6 +25,7 @@ export const EXPIRY_CONTENDERS = [
   'axios-auth-refresh',
   'axios-auth-refresh, deduplicateRefresh off',
   SEED,
+  SIMPLEJWT,
 ] as const
 export type ExpiryContender = (typeof EXPIRY_CONTENDERS)[number]
 export const TAB_CONTENDERS = ['sw-token-proxy', 'classic interceptor', 'axios-auth-refresh'] as const
@@ -87,17 +91,17 @@ async function openTab(page: Page, server: DemoServer, kind: Kind): Promise<void
   }
 }
 
-/** `count` concurrent GETs through the tab's axios instance, each on its own URL (the HTTP cache lock would queue identical ones). */
-function burst(page: Page, kind: Kind, count: number, tag: string): Promise<Burst> {
+/** `count` concurrent GETs of `path` through the tab's axios instance, each on its own URL (the HTTP cache lock would queue identical ones). */
+function burst(page: Page, kind: Kind, count: number, tag: string, path = '/api/me'): Promise<Burst> {
   return page.evaluate(
-    async ({ proxy, count, tag }) => {
+    async ({ proxy, count, tag, path }) => {
       const http = proxy ? window.tokenProxy.http : window.bench.http!
       const started = performance.now()
-      const results = await Promise.allSettled(Array.from({ length: count }, (_, i) => http.get(`/api/me?b=${tag}&i=${i}`)))
+      const results = await Promise.allSettled(Array.from({ length: count }, (_, i) => http.get(`${path}?b=${tag}&i=${i}`)))
       const total = performance.now() - started
       return { total, failed: results.filter((r) => r.status === 'rejected' || r.value.status !== 200).length }
     },
-    { proxy: kind === 'proxy', count, tag },
+    { proxy: kind === 'proxy', count, tag, path },
   )
 }
 
@@ -145,7 +149,7 @@ type Samples = Record<'server' | 'refresh' | 'failed' | 'expired' | 'valid' | 'e
 function addSample(sample: Samples, { valid, after, expired, seen }: Round): void {
   const floor = (valid.total + after.total) / 2
   sample.server.push(seen.length)
-  sample.refresh.push(seen.filter((r) => r.path === '/api/auth/refresh').length)
+  sample.refresh.push(seen.filter((r) => r.path === '/api/auth/refresh' || r.path === '/api/token/refresh/').length)
   sample.failed.push(expired.failed)
   sample.expired.push(expired.total)
   sample.valid.push(floor)
@@ -194,6 +198,47 @@ async function seedRound(browser: Browser, interceptors: string, requests: numbe
   }
 }
 
+/** How long SimpleJWT's access tokens live, in seconds. */
+export const SIMPLEJWT_TTL_S = 4
+
+/**
+ * One round against Django REST framework SimpleJWT (rotation and
+ * blacklisting on), forwarded on the page's origin: a login through the
+ * worker, then the burst once the access token has expired at the server.
+ * The worker knows the expiry from the JWT: it refreshes before sending.
+ */
+async function simpleJwtRound(browser: Browser, requests: number, round: number): Promise<Round> {
+  const django = await startSimpleJwt({ accessSeconds: SIMPLEJWT_TTL_S })
+  const server = await startDemoServer()
+  forwardApi(server, django)
+  const context = await browser.newContext()
+  await context.addInitScript('globalThis.__name = (f) => f')
+  try {
+    const page = await context.newPage()
+    await page.goto(`${server.url}/console?stay&worker=${encodeURIComponent(JSON.stringify(SIMPLEJWT_OPTIONS))}`)
+    await page.waitForFunction(() => document.getElementById('state')?.dataset.ready === 'true')
+    const status = await page.evaluate(async () => {
+      const body = JSON.stringify({ username: 'ada', password: 'demo' })
+      return (await fetch('/api/token/', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body })).status
+    })
+    if (status !== 200) throw new Error(`${SIMPLEJWT}: the login answered ${status}`)
+    await burst(page, 'proxy', requests, `warm${round}`, '/api/me/')
+    const valid = await burst(page, 'proxy', requests, `valid${round}`, '/api/me/')
+    const { expiresAt } = await page.evaluate(() => window.tokenProxy.session())
+    await wait(expiresAt! + 100 - Date.now())
+    const from = server.requests.length
+    const expired = await burst(page, 'proxy', requests, `expired${round}`, '/api/me/')
+    const seen = apiRequestsSince(server, from)
+    const after = await burst(page, 'proxy', requests, `after${round}`, '/api/me/')
+    if (valid.failed || after.failed) throw new Error(`${SIMPLEJWT}: a burst with a valid token failed`)
+    return { valid, after, expired, seen }
+  } finally {
+    await context.close()
+    await server.close()
+    await django.close()
+  }
+}
+
 /**
  * Benchmark 2: `requests` concurrent requests at the moment the access token
  * expires, against the same burst with a valid token. Each round has its own
@@ -205,6 +250,10 @@ async function measureExpiry(browser: Browser, interceptors: string, requests: n
     for (const contender of EXPIRY_CONTENDERS) {
       if (contender === SEED) {
         addSample(samples.get(contender)!, await seedRound(browser, interceptors, requests, round))
+        continue
+      }
+      if (contender === SIMPLEJWT) {
+        addSample(samples.get(contender)!, await simpleJwtRound(browser, requests, round))
         continue
       }
       const kind: Kind = contender.startsWith('sw-token-proxy') ? 'proxy' : (contender as InterceptorKind)

@@ -4,8 +4,8 @@
  * and writes BENCHMARKS.md and bench/results.json from this run alone.
  * REQUESTS, ROUNDS and MEMORY_REQUESTS (environment) change the workload.
  * `--page-only` measures nothing: it writes BENCHMARKS.md again from the run
- * in bench/results.json (for a change of wording). `--engines-only` measures
- * benchmark 6 (every engine) alone, into that run.
+ * in bench/results.json (for a change of wording). `--only=expiry,size,engines`
+ * measures those alone, into that run (see below).
  */
 import { readFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
@@ -14,7 +14,7 @@ import { resolve } from 'node:path'
 import { chromium } from '@playwright/test'
 import { launchOptions } from '../e2e/chromium.js'
 import { measureEngines, type EngineRun } from './engines.js'
-import { measureExpiryBenchmarks, type ExpiryBenchmarks } from './expiry.js'
+import { measureExpiryBenchmarks, SIMPLEJWT_TTL_S, type ExpiryBenchmarks } from './expiry.js'
 import { measureMemory, type MemoryResult, type MemorySample } from './memory.js'
 import { measureOverhead, type OverheadResult } from './overhead.js'
 import { profileWorkers, type ProfileResult } from './profile.js'
@@ -121,6 +121,7 @@ function expirySection({ expiry, refreshTrip }: ExpiryBenchmarks): string {
   const of = (name: string) => expiry.find((r) => r.contender === name)!
   const proxyOff = of('sw-token-proxy, B10 off')
   const seed = of('sw-token-proxy, seed protocol (no expiry in refresh answers)')
+  const simpleJwt = of('sw-token-proxy, Django REST framework SimpleJWT')
   return `## 2. Expiry cost
 
 ${EXPIRY_REQUESTS} concurrent requests through an axios instance at the moment the access token expires
@@ -155,6 +156,9 @@ refreshToken }\` refresh answers with no expiry) is measured at its second expir
 refresh whose answer said nothing of the new token's life, against a server whose tokens really
 live ${4} s: the worker assumes the lifetime the previous token had. Target N + 1 =
 ${EXPIRY_REQUESTS + 1}: ${met(seed.serverRequests.max === EXPIRY_REQUESTS + 1 && seed.serverRequests.min === EXPIRY_REQUESTS + 1)} (median ${count(seed.serverRequests)}).
+Django REST framework SimpleJWT (Debian's 5.2, rotation and blacklisting on, its names mapped with
+\`fields\`, forwarded on the page's origin) is measured once its ${SIMPLEJWT_TTL_S} s access token has expired at the
+server. Target N + 1 = ${EXPIRY_REQUESTS + 1} with 0 requests lost: ${met(simpleJwt.serverRequests.max === EXPIRY_REQUESTS + 1 && simpleJwt.serverRequests.min === EXPIRY_REQUESTS + 1 && simpleJwt.failed.max === 0)} (median ${count(simpleJwt.serverRequests)}, requests not 200: ${count(simpleJwt.failed)}).
 Without B10 the proxy sent ${proxyOff.serverRequests.median - EXPIRY_REQUESTS - 1} requests twice (median): the first 401 starts the refresh, and the
 requests that reach the worker while it runs wait for it (B3) instead of going out with the old
 token. The classic interceptor and axios-auth-refresh without deduplication sent ${of('classic interceptor').serverRequests.median} and
@@ -332,15 +336,30 @@ async function measure(): Promise<void> {
   }
 }
 
-if (process.argv.includes('--engines-only')) {
-  // Benchmark 6 alone, into the saved run: its ratios have their own baseline (the bare worker in each engine).
+/**
+ * `--only=expiry,size,engines` (any of them; `--engines-only` is `--only=engines`): those benchmarks
+ * alone, into the saved run. Each has its baseline inside itself (the valid burst and the refresh
+ * round trip; none, sizes are exact; the bare worker of each engine), so it stands beside the others.
+ */
+const only = process.argv.includes('--engines-only') ? ['engines'] : process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',')
+if (only) {
   const saved = JSON.parse(readFileSync(RESULTS, 'utf8')) as Results & { requests: number; rounds: number; memoryRequests?: number }
   ;({ requests, rounds } = saved)
   memoryRequests = saved.memoryRequests ?? memoryRequests
-  saved.engines = await measureEngines()
+  for (const part of only) if (!['expiry', 'size', 'engines'].includes(part)) throw new Error(`bench: --only takes expiry, size, engines; got '${part}'`)
+  if (only.includes('expiry')) {
+    const browser = await chromium.launch(launchOptions)
+    try {
+      saved.expiry = await measureExpiryBenchmarks(browser, { requests: EXPIRY_REQUESTS, perTab: PER_TAB, rounds })
+    } finally {
+      await browser.close()
+    }
+  }
+  if (only.includes('size')) Object.assign(saved, await measureSizes())
+  if (only.includes('engines')) saved.engines = await measureEngines()
   await writeFile(RESULTS, `${JSON.stringify(saved, null, 2)}\n`)
   await writeFile(resolve(ROOT, 'BENCHMARKS.md'), page(saved))
-  console.log('wrote benchmark 6 into BENCHMARKS.md and bench/results.json')
+  console.log(`wrote ${only.join(', ')} into BENCHMARKS.md and bench/results.json`)
 } else if (process.argv.includes('--page-only')) {
   const saved = JSON.parse(readFileSync(RESULTS, 'utf8')) as Results & { requests: number; rounds: number; memoryRequests?: number }
   ;({ requests, rounds } = saved)
