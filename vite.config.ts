@@ -4,14 +4,33 @@ import { defineConfig, type UserConfig } from 'vite'
 const root = import.meta.dirname
 
 /**
- * Three builds, chosen with `--mode`:
+ * Four builds, chosen with `--mode`:
  * - `lib`: `dist/client.js`, `dist/sw/index.js` and `dist/playwright.js`, ES
  *   modules for bundlers and test runners, and `dist/vite.js` and
  *   `dist/cli.js` for Node, dependencies left as imports;
  * - `sw`: `dist/sw.js`, the standalone worker, one classic script with
- *   everything inlined;
+ *   everything inlined (`sw-dev`: `dist/sw.development.js`, see `standalone`);
  * - `demo`: the demo app's pages into `demo/dist`.
  */
+/**
+ * The standalone worker: `dist/sw.js` for production, `dist/sw.development.js`
+ * with the development logging (Workbox's logger: what took each request, each
+ * refresh and replay, what was left alone and why) and unminified, for the
+ * Vite plugin's dev server and `sw-token-proxy init --development`.
+ */
+function standalone(env: 'production' | 'development'): UserConfig {
+  return {
+    // Workbox, and the proxy, read process.env.NODE_ENV to leave out the development logging.
+    define: { 'process.env.NODE_ENV': JSON.stringify(env) },
+    build: {
+      outDir: 'dist',
+      emptyOutDir: false,
+      minify: env === 'production',
+      lib: { entry: resolve(root, 'sw/standalone.ts'), formats: ['iife'], name: 'swTokenProxy', fileName: () => (env === 'production' ? 'sw.js' : 'sw.development.js') },
+    },
+  }
+}
+
 const builds: Record<string, UserConfig> = {
   lib: {
     build: {
@@ -30,21 +49,14 @@ const builds: Record<string, UserConfig> = {
         formats: ['es'],
       },
       rollupOptions: {
-        external: [/^axios/, /^idb-keyval/, /^@playwright\/test/, /^node:/, /^vite$/],
+        // Dependencies stay imports, so that an app's bundler shares them with its own (Workbox above all).
+        external: [/^axios/, /^idb-keyval/, /^workbox-/, /^@playwright\/test/, /^node:/, /^vite$/],
         output: { chunkFileNames: 'chunks/[name].js' },
       },
     },
   },
-  sw: {
-    // Workbox reads process.env.NODE_ENV to leave out its development logging.
-    define: { 'process.env.NODE_ENV': JSON.stringify('production') },
-    build: {
-      outDir: 'dist',
-      emptyOutDir: false,
-      minify: true,
-      lib: { entry: resolve(root, 'sw/standalone.ts'), formats: ['iife'], name: 'swTokenProxy', fileName: () => 'sw.js' },
-    },
-  },
+  sw: standalone('production'),
+  'sw-dev': standalone('development'),
   demo: {
     root: resolve(root, 'demo/app'),
     build: {
@@ -63,6 +75,6 @@ const builds: Record<string, UserConfig> = {
 
 export default defineConfig(({ mode }) => {
   const config = builds[mode]
-  if (!config) throw new Error(`vite.config.ts: unknown mode '${mode}', use --mode lib, sw or demo`)
+  if (!config) throw new Error(`vite.config.ts: unknown mode '${mode}', use --mode lib, sw, sw-dev or demo`)
   return config
 })

@@ -6,7 +6,7 @@ import { build, minify, type InlineConfig, type Rollup } from 'vite'
 const ROOT = resolve(import.meta.dirname, '..')
 
 /** Gzip budgets in bytes, checked by test/unit/size.test.ts. Raising one is a decision, not a fix. */
-export const BUDGETS = { worker: 10_368, client: 5_376 } as const
+export const BUDGETS = { worker: 12_288, client: 5_376 } as const
 /** The targets the benchmarks issue set, reported beside the measurements. */
 export const TARGETS = { worker: 5_120, client: 1_536 } as const
 

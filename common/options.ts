@@ -117,7 +117,28 @@ export interface TokenProxyOptions {
    * @default the names of `DEFAULT_FIELDS`
    */
   fields?: TokenFields
+  /**
+   * Who routes API requests in a worker of the app's own (`installTokenProxy`).
+   * `'proxy'`: the proxy's fetch listener takes every API request, before the
+   * app's listeners. `'workbox'`: the app's Workbox routes decide, with the
+   * proxy's `plugin` in their strategies and its `routes` registered last for
+   * every API request no route of the app's takes. The token endpoints stay
+   * the proxy's either way (B13). Not for the standalone worker.
+   * @default 'proxy'
+   */
+  apiRouting?: ApiRouting
+  /**
+   * Cache Storage caches that hold answers of one session (the API reads an
+   * app caches for offline use): each is deleted at every session boundary
+   * (logout, a rejected refresh, a new login, `setTokens`), before the new
+   * session's first answer (B17). A cache not named here is never touched.
+   * @default []
+   */
+  sessionCaches?: readonly string[]
 }
+
+/** Who routes API requests: see `TokenProxyOptions.apiRouting`. */
+export type ApiRouting = 'proxy' | 'workbox'
 
 /**
  * The one table of options: how each is written in the worker's URL (a list
@@ -141,6 +162,8 @@ export const OPTIONS = {
   expiryLeeway: { kind: 'number', default: 30_000, unit: 'milliseconds', min: 0 },
   dpop: { kind: 'boolean', default: false },
   fields: { kind: 'map' },
+  apiRouting: { kind: 'string', default: 'proxy' },
+  sessionCaches: { kind: 'list', default: [] },
 } as const satisfies { [K in OptionName]-?: OptionSpec<K> }
 
 export type OptionName = keyof TokenProxyOptions
@@ -180,6 +203,8 @@ export interface NormalizedOptions {
   maxReplayBytes: number
   expiryLeeway: number
   dpop: boolean
+  apiRouting: ApiRouting
+  sessionCaches: readonly string[]
   /** Where each token field is read, as paths (a name, or the segments of a dotted path), in order; the refresh token is sent under the first of its own. */
   fields: FieldPaths
 }
@@ -190,6 +215,19 @@ export type FieldPath = readonly string[]
 export type FieldPaths = Record<keyof TokenFields, readonly FieldPath[]>
 
 const PROTOCOLS: readonly string[] = ['json', 'oauth2', 'cookie'] satisfies RefreshProtocol[]
+const ROUTINGS: readonly string[] = ['proxy', 'workbox'] satisfies ApiRouting[]
+
+function oneOf<T extends string>(option: string, allowed: readonly string[], value: unknown): T {
+  if (typeof value !== 'string' || !allowed.includes(value)) throw invalid(option, allowed.map((a) => `'${a}'`).join(' or '), value)
+  return value as T
+}
+
+function cacheNames(value: unknown): readonly string[] {
+  if (!Array.isArray(value) || value.some((name) => typeof name !== 'string' || name === '')) {
+    throw invalid('sessionCaches', "a list of Cache Storage names such as ['api-reads']", value)
+  }
+  return [...new Set(value as string[])]
+}
 
 /** `value` as an absolute URL, or `undefined` when it is not one. */
 function parseUrl(value: unknown): URL | undefined {
@@ -328,5 +366,20 @@ export function normalizeOptions(options: TokenProxyOptions, origin: string): No
     ...numbers,
     dpop,
     fields: fieldPaths(options.fields, refreshProtocol),
+    apiRouting: oneOf('apiRouting', ROUTINGS, given('apiRouting')),
+    sessionCaches: cacheNames(given('sessionCaches')),
   }
+}
+
+/**
+ * Options for the standalone worker (its URL, or the file the Vite plugin and
+ * the CLI write): it has no routes of an app's own to leave API requests to.
+ */
+export function checkStandalone(options: NormalizedOptions): NormalizedOptions {
+  if (options.apiRouting === 'workbox') {
+    throw new TokenProxyOptionsError(
+      failed('configure the token proxy', "`apiRouting: 'workbox'` is for a worker of your own that calls installTokenProxy; the standalone worker routes API requests itself"),
+    )
+  }
+  return options
 }

@@ -183,13 +183,14 @@ export function loginThroughPage(page: Page, { user = 'ada', remember = true, pa
 }
 
 /**
- * Serves, at `path` on `server`, the standalone worker with the demo's
- * options and `extra` written into the file (as `sw-token-proxy init` does);
+ * Serves, at `path` on `server`, the standalone worker (its production or
+ * development build) with the demo's options and `extra` written into the
+ * file (as `sw-token-proxy init` does);
  * returns the console page's query that registers it.
  */
-export async function serveWorkerFile(server: DemoServer, extra: Partial<TokenProxyOptions>, path = '/sw-options.js'): Promise<string> {
+export async function serveWorkerFile(server: DemoServer, extra: Partial<TokenProxyOptions>, path = '/sw-options.js', build: 'production' | 'development' = 'production'): Promise<string> {
   const file = join(await mkdtemp(join(tmpdir(), 'sw-token-proxy-')), 'sw.js')
-  const standalone = await readFile(join(import.meta.dirname, '../dist/sw.js'), 'utf8')
+  const standalone = await readFile(join(import.meta.dirname, build === 'production' ? '../dist/sw.js' : '../dist/sw.development.js'), 'utf8')
   await writeFile(file, workerFile({ ...proxyOptions.worker!, ...extra }, standalone))
   server.files[path] = file
   return `script=${encodeURIComponent(path)}`

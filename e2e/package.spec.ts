@@ -75,11 +75,13 @@ test.beforeAll(async () => {
   const out = join(consumer, 'dist')
   // The page, as the app's own Vite builds it, with the plugin from its vite.config.ts.
   await build({ root: consumer, configFile: join(consumer, 'vite.config.ts'), logLevel: 'warn', build: { outDir: out, emptyOutDir: true } })
-  // The app's worker: one classic script, as vite-plugin-pwa's injectManifest builds it.
+  // The app's worker: one classic script, as vite-plugin-pwa's injectManifest builds it
+  // (process.env.NODE_ENV written in, as Workbox's code, and the proxy's, need).
   await build({
     root: consumer,
     configFile: false,
     logLevel: 'warn',
+    define: { 'process.env.NODE_ENV': JSON.stringify('production') },
     build: { outDir: out, emptyOutDir: false, lib: { entry: join(consumer, 'worker.ts'), formats: ['iife'], name: 'worker', fileName: () => 'worker.js' } },
   })
   // The standalone worker as shipped, copied out of the installed package by its export name.
@@ -126,7 +128,7 @@ test.describe('Package', () => {
     expect(manifest.bin).toEqual({ 'sw-token-proxy': 'dist/cli.js' })
     expect(manifest.engines.node).toMatch(/^>=20/)
     expect(manifest.sideEffects).toBe(false)
-    expect(Object.keys(manifest.exports)).toEqual(['.', './sw', './sw.js', './vite', './playwright', './package.json'])
+    expect(Object.keys(manifest.exports)).toEqual(['.', './sw', './sw.js', './sw.development.js', './vite', './playwright', './package.json'])
     expect(manifest.exports['./vite']).toEqual({ types: './dist/types/node/vite.d.ts', default: './dist/vite.js' })
     expect(manifest.exports['.']).toEqual({ types: './dist/types/client/index.d.ts', default: './dist/client.js' })
     expect(manifest.exports['./sw']).toEqual({ types: './dist/types/sw/index.d.ts', default: './dist/sw/index.js' })
@@ -182,7 +184,7 @@ test.describe('Package', () => {
       }
     }
     expect([...named].filter((name) => !declared.has(name))).toEqual([])
-    expect([...named].sort()).toEqual(['@playwright/test', 'axios', 'idb-keyval', 'vite'])
+    expect([...named].sort()).toEqual(['@playwright/test', 'axios', 'idb-keyval', 'vite', 'workbox-core', 'workbox-routing'])
   })
 
   const WORKERS = [

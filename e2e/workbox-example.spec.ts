@@ -5,7 +5,7 @@ import type { Page } from '@playwright/test'
 import { build } from 'vite'
 import { startDemoServer, type DemoServer } from '../demo/server/app.js'
 import { siteFiles } from '../demo/server/files.js'
-import { authorizations, expect, test as base } from './fixtures.js'
+import { authorizations, expect, loginThroughPage, storedTokens, test as base } from './fixtures.js'
 import { can } from './engines/limits.js'
 
 /**
@@ -181,5 +181,60 @@ test.describe('Workbox example', () => {
     expect(fallback.map((r) => [r.path, r.authorization])).toEqual(fallback.map((r) => [r.path, null]))
     await loadMe(page)
     expect(authorizations(server, '/api/me').at(-1)).toBe(`Bearer ${accessToken}`)
+  })
+
+  test("B17 API reads are kept for offline use per session: signed in they carry the token, offline they come from the cache, and no answer of ada's outlives her session", async ({ page, server }) => {
+    await open(page, server)
+    // A cache the app did not name in sessionCaches is never touched.
+    await page.evaluate(async () => (await caches.open('app-own')).put('/kept', new Response('kept')))
+    expect(await loginThroughPage(page, { user: 'ada' })).toMatchObject({ status: 200, body: { user: 'ada' } })
+    const { accessToken } = (await storedTokens(page)) as { accessToken: string }
+    const me = () =>
+      page.evaluate(async () => {
+        try {
+          const response = await fetch('/api/me')
+          return { status: response.status, user: ((await response.json()) as { user?: string }).user }
+        } catch {
+          return { status: 0, user: undefined }
+        }
+      })
+    expect(await me()).toEqual({ status: 200, user: 'ada' })
+    expect(authorizations(server, '/api/me')).toEqual([`Bearer ${accessToken}`])
+    // Cached under the request as the page made it: no token in the key.
+    const keys = () => page.evaluate(async () => (await (await caches.open('api-reads')).keys()).map((r) => [new URL(r.url).pathname, r.headers.get('Authorization')]))
+    expect(await keys()).toEqual([['/api/me', null]])
+
+    // Offline: the read comes from the cache.
+    server.faults.apiDown = true
+    expect(await me()).toEqual({ status: 200, user: 'ada' })
+
+    // Another user signs in (online): nothing of ada's can be read, offline or online.
+    server.faults.apiDown = false
+    expect(await loginThroughPage(page, { user: 'grace' })).toMatchObject({ status: 200, body: { user: 'grace' } })
+    expect(await keys()).toEqual([])
+    server.faults.apiDown = true
+    expect(await me()).toEqual({ status: 0, user: undefined })
+    server.faults.apiDown = false
+    expect(await me()).toEqual({ status: 200, user: 'grace' })
+
+    // A logout ends grace's session: offline, nothing of hers either.
+    await page.evaluate(() => window.tokenProxy.logout())
+    server.faults.apiDown = true
+    expect(await me()).toEqual({ status: 0, user: undefined })
+    expect(await page.evaluate(async () => (await (await caches.open('app-own')).match('/kept'))?.text())).toBe('kept')
+  })
+
+  test("B3 + B13 under the app's routes: one refresh serves a burst of API reads at expiry, and a route of the app's that would take the login still hands the page no token", async ({ page, server }) => {
+    await open(page, server)
+    const answer = await loginThroughPage(page, { user: 'ada' })
+    expect(answer).toEqual({ status: 200, proxy: null, body: { user: 'ada' } })
+    expect(await storedTokens(page)).toMatchObject({ accessToken: expect.any(String) })
+    server.auth.expireAccessTokens()
+    const statuses = await page.evaluate(() => Promise.all(Array.from({ length: 5 }, async (_, i) => (await fetch(`/api/items?i=${i}`)).status)))
+    expect(statuses).toEqual(Array(5).fill(200))
+    expect(server.requestsTo('/api/auth/refresh').map((r) => r.status)).toEqual([200])
+    // A POST the app routes to no strategy of its own goes through proxy.routes: token, and no refresh more.
+    expect(await page.evaluate(async () => (await fetch('/api/echo', { method: 'POST', body: 'x' })).status)).toBe(200)
+    expect(server.requestsTo('/api/echo').map((r) => r.authorization)).toEqual([expect.stringMatching(/^Bearer /)])
   })
 })

@@ -13,14 +13,15 @@ import type { TokenProxyOptions } from '../common/options.js'
 import { optionsFromQuery } from '../common/query.js'
 import { readStandalone, workerFile } from './worker-file.js'
 
-export const USAGE = `Usage: npx sw-token-proxy init [public folder] [--<option> <value>]... [--save]
+export const USAGE = `Usage: npx sw-token-proxy init [public folder] [--<option> <value>]... [--save] [--development]
 
 Writes sw.js, the token proxy's worker with your options written into it, into the
 folder your site serves from its root (public/ for most bundlers). Options are the
 worker options (--apiPrefix /api/ --refreshUrl /api/auth/refresh ...; repeat a list's
 flag for each item). --save records the folder and options in package.json and adds
 "sw-token-proxy init" to your postinstall script, so every install writes sw.js again.
-With no folder, both are read from package.json's "swTokenProxy".`
+With no folder, both are read from package.json's "swTokenProxy". --development writes the
+development build, whose worker logs each decision to its console (never a token).`
 
 interface Saved {
   workerDirectory: string
@@ -28,13 +29,15 @@ interface Saved {
 }
 
 /** Reads `--name value` and `--name=value` pairs; lists repeat the flag. */
-function parse(args: string[]): { folder: string | undefined; options: TokenProxyOptions | undefined; save: boolean } {
+function parse(args: string[]): { folder: string | undefined; options: TokenProxyOptions | undefined; save: boolean; development: boolean } {
   const query = new URLSearchParams()
   let folder: string | undefined
   let save = false
+  let development = false
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!
     if (arg === '--save') save = true
+    else if (arg === '--development') development = true
     else if (arg.startsWith('--')) {
       const [name, inline] = arg.slice(2).split(/=(.*)/s)
       const value = inline ?? args[++i]
@@ -43,7 +46,7 @@ function parse(args: string[]): { folder: string | undefined; options: TokenProx
     } else if (folder === undefined) folder = arg
     else throw new Error(`unexpected argument '${arg}'`)
   }
-  return { folder, options: query.size > 0 ? optionsFromQuery(query.toString()) : undefined, save }
+  return { folder, options: query.size > 0 ? optionsFromQuery(query.toString()) : undefined, save, development }
 }
 
 async function readManifest(cwd: string): Promise<Record<string, unknown>> {
@@ -73,7 +76,7 @@ export async function init(args: string[], cwd = process.cwd()): Promise<string>
     if (!saved.swTokenProxy) throw new Error('no public folder given, and package.json has no "swTokenProxy" (run init with --save once)')
     target = saved.swTokenProxy
   }
-  const code = workerFile(target.options, await readStandalone())
+  const code = workerFile(target.options, await readStandalone(parsed.development ? 'development' : 'production'))
   const folder = join(cwd, target.workerDirectory)
   await mkdir(folder, { recursive: true })
   const file = join(folder, 'sw.js')

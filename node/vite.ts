@@ -11,8 +11,9 @@ export interface TokenProxyPluginOptions {
 
 /**
  * Serves the standalone worker, with `options` written into it, at
- * `/sw.js` under Vite's `base`: from memory in `vite` (dev), and as a file
- * of the build in `vite build`, so that the worker always comes from the
+ * `/sw.js` under Vite's `base`: from memory in `vite` (dev: the development
+ * build, which logs each decision to the worker's console), and as a file
+ * of the build in `vite build` (production), so that the worker always comes from the
  * installed version of the package. Register it with
  * `registerTokenProxy({ workerUrl: '/sw.js' })`, without `worker` options.
  * Invalid options fail when the config loads, naming the option.
@@ -20,7 +21,8 @@ export interface TokenProxyPluginOptions {
 export function tokenProxy(options: TokenProxyOptions, { fileName = 'sw.js' }: TokenProxyPluginOptions = {}): Plugin {
   // Fails now, with the option named, rather than in the browser.
   workerFile(options, '')
-  const source = async () => workerFile(options, await readStandalone())
+  // The dev server serves the development build, whose worker logs each decision; `vite build`, the production one.
+  const source = async (build: 'production' | 'development') => workerFile(options, await readStandalone(build))
   let config: ResolvedConfig
   return {
     name: 'sw-token-proxy',
@@ -33,7 +35,7 @@ export function tokenProxy(options: TokenProxyOptions, { fileName = 'sw.js' }: T
         // A relative base ('./') serves from the root in dev.
         const base = config.base.startsWith('/') ? config.base : '/'
         if (path !== `${base}${fileName}`) return next()
-        source().then(
+        source('development').then(
           (code) => {
             res.setHeader('Content-Type', 'text/javascript; charset=utf-8')
             res.setHeader('Cache-Control', 'no-cache')
@@ -46,7 +48,7 @@ export function tokenProxy(options: TokenProxyOptions, { fileName = 'sw.js' }: T
     async generateBundle() {
       // The browser's build only: not an SSR bundle, not a worker's.
       if (config.build.ssr || (this.environment && this.environment.config.consumer !== 'client')) return
-      this.emitFile({ type: 'asset', fileName, source: await source() })
+      this.emitFile({ type: 'asset', fileName, source: await source('production') })
     },
   }
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
-import { normalizeOptions, type TokenProxyOptions } from '../common/options.js'
+import { checkStandalone, normalizeOptions, type TokenProxyOptions } from '../common/options.js'
 
 /** The first line of every worker file written with options, so that tools can recognise one. */
 export const WORKER_FILE_BANNER = '/* sw-token-proxy: options written by sw-token-proxy, not read from the URL */'
@@ -15,11 +15,16 @@ export const WORKER_FILE_BANNER = '/* sw-token-proxy: options written by sw-toke
  */
 export function workerFile(options: TokenProxyOptions, standalone: string): string {
   // Paths are checked against a stand-in origin: the real one is known only in the browser.
-  normalizeOptions(options, 'https://origin.invalid')
+  checkStandalone(normalizeOptions(options, 'https://origin.invalid'))
   return `${WORKER_FILE_BANNER}\nself.swTokenProxyOptions = ${JSON.stringify(options)};\n${standalone}`
 }
 
-/** The standalone worker as this package ships it (`sw-token-proxy/sw.js`). */
-export function readStandalone(): Promise<string> {
-  return readFile(createRequire(import.meta.url).resolve('sw-token-proxy/sw.js'), 'utf8')
+/**
+ * The standalone worker as this package ships it: `sw-token-proxy/sw.js`, or
+ * with `'development'` `sw-token-proxy/sw.development.js`, which logs each
+ * decision to the worker's console (never a token).
+ */
+export function readStandalone(build: 'production' | 'development' = 'production'): Promise<string> {
+  const file = build === 'production' ? 'sw-token-proxy/sw.js' : 'sw-token-proxy/sw.development.js'
+  return readFile(createRequire(import.meta.url).resolve(file), 'utf8')
 }

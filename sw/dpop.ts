@@ -175,6 +175,11 @@ export function createDpop(db: UseStore) {
       return `${input}.${base64url(signature)}`
     },
 
+    /** Keeps the nonce of an answer the worker did not send itself (a Workbox strategy's fetch). */
+    keepNonce(response: Response, url: string, resource: boolean): void {
+      keepNonce(response, url, resource)
+    },
+
     /**
      * Sends one request with a fresh proof from `sign`, keeps the nonce the
      * answering server sends, and sends once more with a new proof when that

@@ -6,28 +6,56 @@ import { createAborts } from './abort.js'
 import { createCoordinator } from './coordinator.js'
 import { createDpop } from './dpop.js'
 import { believedExpiry, jwtExpiry } from './expiry.js'
-import { createMatcher, type RouteKind } from './match.js'
+import { createMatcher, whyLeftAlone, type RouteKind } from './match.js'
 import { requestRefresh } from './refresh.js'
 import { createRequestHandler } from './request.js'
 import { endSession, logout, passLogout } from './session.js'
 import { bindingOf, createTokenStore, workerStorage } from './store.js'
 import { listenToTabs, tellTabs } from './tabs.js'
 import { refuseRedirectedTokenAnswer, vault } from './vault.js'
+import { createSessionCaches } from './caches.js'
+import { createPlugin } from './plugin.js'
+import { listen, routeFor, WORKBOX_METHODS } from './routing.js'
+import type { WorkboxPlugin } from 'workbox-core/types.js'
+import type { Route } from 'workbox-routing/Route.js'
+import { logger } from 'workbox-core/_private/logger.js'
 
 declare const self: ServiceWorkerGlobalScope
+/** Written in by the bundler, as for Workbox: `'production'` leaves out the development logging. */
+declare const process: { env: { NODE_ENV?: string } }
 
 /** Name of the Web Lock held while refreshing, shared by every worker version of the origin. */
 export const REFRESH_LOCK = 'sw-token-proxy:refresh'
 
 let installed = false
 
+/** What `installTokenProxy` gives a worker of the app's own: the proxy as Workbox parts. */
+export interface TokenProxyHandle {
+  /**
+   * A Workbox plugin for the app's own strategies
+   * (`new NetworkFirst({ plugins: [proxy.plugin] })`): API requests get the
+   * token, a 401 the one shared refresh and one replay; a 401, a 403 or an
+   * answer of an ended session is never cached. See `createPlugin`.
+   */
+  plugin: WorkboxPlugin
+  /**
+   * With `apiRouting: 'workbox'`: a workbox-routing `Route` that answers
+   * every GET API request as the proxy does, to `registerRoute` after the
+   * app's own routes. Workbox routes by method: register `routes` for all.
+   */
+  route: Route
+  /** `route` for each method a Workbox route takes (DELETE, GET, HEAD, PATCH, POST, PUT). */
+  routes: Route[]
+}
+
 /**
  * Installs the token proxy into the worker it runs in. Call it once, during
  * the worker script's first evaluation (the browser only dispatches events to
  * listeners added then), before any fetch listener of the app's own. Throws a
  * `TokenProxyOptionsError` for invalid options, before touching anything.
+ * Returns the proxy as Workbox parts, for an app that routes with Workbox.
  */
-export function installTokenProxy(options: TokenProxyOptions): void {
+export function installTokenProxy(options: TokenProxyOptions): TokenProxyHandle {
   const origin = self.location.origin
   const normalized = normalizeOptions(options, origin)
   if (installed) {
@@ -36,6 +64,7 @@ export function installTokenProxy(options: TokenProxyOptions): void {
   installed = true
 
   const cookie = normalized.refreshProtocol === 'cookie'
+  const sessions = createSessionCaches(normalized.sessionCaches)
   const dpop = normalized.dpop ? createDpop(workerStorage()) : undefined
   const store = createTokenStore({
     binding: bindingOf(normalized),
@@ -52,8 +81,11 @@ export function installTokenProxy(options: TokenProxyOptions): void {
     refreshTokenRequired: !cookie,
     refresh: (tokens, previous) => requestRefresh(normalized, tokens, previous, dpop),
     lock: (task) => (self.navigator.locks ? self.navigator.locks.request(REFRESH_LOCK, task) : task()),
-    onRefreshed: (reason) => tellTabs({ type: 'REFRESHED', reason }),
-    endSession: () => endSession(store, 'refresh-rejected', dpop),
+    onRefreshed(reason) {
+      if (process.env.NODE_ENV !== 'production') logger.log(`sw-token-proxy refreshed the tokens (${reason === 'expiry' ? 'ahead of expiry' : 'after a 401'}).`)
+      return tellTabs({ type: 'REFRESHED', reason })
+    },
+    endSession: () => endSession(store, 'refresh-rejected', dpop, sessions),
   })
   const matcher = createMatcher(normalized, origin)
   const aborts = createAborts()
@@ -61,19 +93,28 @@ export function installTokenProxy(options: TokenProxyOptions): void {
   const handleApi = async (request: Request) => refuseRedirectedTokenAnswer(await proxy(request), matcher)
   const routes: Record<RouteKind, (request: Request) => Promise<Response>> = {
     api: handleApi,
-    vault: (request) => vault(request, store, matcher, dpop, normalized),
-    logout: (request) => passLogout(request, store, handleApi, dpop),
+    vault: (request) => vault(request, store, matcher, dpop, normalized, sessions),
+    logout: (request) => passLogout(request, store, handleApi, dpop, sessions),
   }
-
-  // One listener, one decision, any HTTP method. A request it answers goes
-  // to no fetch listener added after it (an app's own Workbox router, say);
-  // every other request passes on untouched (B2).
-  self.addEventListener('fetch', (event) => {
-    const route = matcher.route(new URL(event.request.url), event.request)
-    if (!route) return
-    event.respondWith(routes[route](event.request))
-    event.stopImmediatePropagation()
-  })
+  const handle = (request: Request, kind: RouteKind) => {
+    if (process.env.NODE_ENV !== 'production') logger.log(`sw-token-proxy took ${request.method} ${request.url} (${kind}).`)
+    return routes[kind](request)
+  }
+  const apiOnly = (url: URL, request: Request) => (matcher.route(url, request) === 'api' ? 'api' : undefined)
+  // The token endpoints are the proxy's whatever the app routes (B13); API requests too unless the app's routes decide.
+  const byApp = normalized.apiRouting === 'workbox'
+  listen(
+    byApp
+      ? (url, request) => {
+          const kind = matcher.route(url, request)
+          return kind === 'api' ? undefined : kind
+        }
+      : matcher.route,
+    handle,
+    process.env.NODE_ENV !== 'production'
+      ? (url, request) => (byApp && apiOnly(url, request) ? "API routing is left to the app's Workbox routes (apiRouting: 'workbox')" : whyLeftAlone(normalized, origin, url, request))
+      : undefined,
+  )
 
   listenToTabs({
     HELLO: () => {},
@@ -84,10 +125,11 @@ export function installTokenProxy(options: TokenProxyOptions): void {
       const obtainedAt = Date.now()
       const { accessToken, refreshToken, expiresAt = jwtExpiry(accessToken, obtainedAt) } = tokens
       await store.write({ accessToken, refreshToken, expiresAt: expiresAt === undefined ? undefined : believedExpiry(expiresAt, obtainedAt), obtainedAt })
-      // Bearer tokens from elsewhere: no DPoP key of an earlier session signs for them.
+      // Bearer tokens from elsewhere: no DPoP key of an earlier session signs for them, nor its cached answers serve them.
       await dpop?.endSession()
+      await sessions.boundary()
     },
-    LOGOUT: () => logout(normalized, store, handleApi, dpop),
+    LOGOUT: () => logout(normalized, store, handleApi, dpop, sessions),
     CLAIM: () => self.clients.claim(),
     SESSION: async () => ({ session: sessionOf(await store.read()) }),
     async DPOP_THUMBPRINT() {
@@ -103,4 +145,7 @@ export function installTokenProxy(options: TokenProxyOptions): void {
       await store.write({ ...tokens, expiresAt: Date.now() })
     },
   })
+
+  const routesByMethod = WORKBOX_METHODS.map((method) => routeFor(method, apiOnly, handle))
+  return { plugin: createPlugin(coordinator, normalized, matcher, sessions, dpop), route: routesByMethod.find((route) => route.method === 'GET')!, routes: routesByMethod }
 }

@@ -77,3 +77,16 @@ export function createMatcher(options: NormalizedOptions, origin: string) {
 }
 
 export type Matcher = ReturnType<typeof createMatcher>
+
+/**
+ * Why `route` leaves a request alone, in words: for the development builds'
+ * log only (production builds leave it out).
+ */
+export function whyLeftAlone(options: NormalizedOptions, origin: string, url: URL, request: RequestLike): string {
+  if (url.origin !== origin && !options.trustedOrigins.includes(url.origin)) return `${url.origin} is neither the worker's origin nor in trustedOrigins`
+  if (request.mode === 'navigate') return 'a navigation never gets the token'
+  if (request.mode === 'no-cors') return 'a no-cors request never gets the token'
+  if (request.headers.has('authorization')) return 'it carries an Authorization of its own'
+  if (request.credentials === 'omit') return "it was made with credentials: 'omit'"
+  return `${url.pathname} is not under apiPrefix (${options.apiPrefixes.map((prefix) => `${prefix}/`).join(', ')})`
+}

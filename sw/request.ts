@@ -65,6 +65,23 @@ function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined):
  * refresh, or take a newer token) and replay it once. Whatever the replay
  * gets goes to the page (B6).
  */
+/**
+ * The tokens a request is sent with now: after any refresh in flight, and
+ * refreshed first when they expire within the leeway (B10), instead of
+ * spending a round trip on a 401. If that refresh fails the token it has
+ * goes: it may not be expired yet. `null` when signed out.
+ */
+export async function tokensToSend(coordinator: Coordinator, expiryLeeway: number, signal?: AbortSignal, now: () => number = Date.now): Promise<Tokens | null> {
+  const tokens = await unlessAborted(coordinator.current(), signal)
+  if (!tokens || !refreshDue(tokens, now(), expiryLeeway)) return tokens
+  const ahead = await unlessAborted(coordinator.recover(tokens.accessToken, 'expiry'), signal)
+  if (ahead.kind === 'replay') return ahead.tokens
+  if (ahead.kind === 'unavailable') return tokens
+  // The session ended: the deleted token must not go out. Unless the page has
+  // set new tokens since, the request goes as a logged-out one does.
+  return coordinator.current()
+}
+
 export async function proxyRequest(
   coordinator: Coordinator,
   expiryLeeway: number,
@@ -74,21 +91,9 @@ export async function proxyRequest(
   // A refresh that fails after this point is this request's answer too (it waited for it, or was in flight).
   const { signal } = request
   const since = coordinator.refreshesDone
-  let tokens = await unlessAborted(coordinator.current(), signal)
+  const tokens = await tokensToSend(coordinator, expiryLeeway, signal, now)
   // Logged out: the request goes as the page wrote it, and so does its answer.
   if (!tokens) return request.attempt()
-  if (refreshDue(tokens, now(), expiryLeeway)) {
-    // Refresh first instead of spending a round trip on a 401. If that fails,
-    // the request still goes with the token it has: it may not be expired yet.
-    const ahead = await unlessAborted(coordinator.recover(tokens.accessToken, 'expiry'), signal)
-    if (ahead.kind === 'replay') tokens = ahead.tokens
-    else if (ahead.kind !== 'unavailable') {
-      // The session ended: the deleted token must not go out. Unless the page
-      // has set new tokens since, the request goes as a logged-out one does.
-      tokens = await coordinator.current()
-      if (!tokens) return request.attempt()
-    }
-  }
   signal?.throwIfAborted()
   const first = await request.attempt(tokens)
   if (first.status !== 401 || request.isApiAnswer?.(first) === false) return first
@@ -133,6 +138,33 @@ function closingUpstream(response: Response, upstream: AbortController): Respons
   return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers })
 }
 
+/** Whether a response is the API's own, not that of a redirect target outside the allowlist. */
+export const apiAnswers = (matcher: Matcher) => (response: Response) => !response.redirected || matcher.isApi(new URL(response.url))
+
+/**
+ * How one request is sent, once per call, with the access token of the
+ * tokens given (or as written, without): a new `Request` each time, with
+ * `body`. A DPoP-bound token gets a proof of its own each time (a proof is
+ * never sent twice), and the API's request for its nonce (RFC 9449 §9) is
+ * answered once more when the body can be sent again; that is not a refresh.
+ */
+export function sender(
+  request: Request,
+  body: Blob | undefined,
+  signal: AbortSignal,
+  { dpop, isApiAnswer, replayable }: { dpop: Dpop | undefined; isApiAnswer: (response: Response) => boolean; replayable: boolean },
+): (tokens?: Tokens) => Promise<Response> {
+  return async (tokens) => {
+    if (tokens?.tokenType !== 'DPoP' || !dpop) return fetch(withToken(request, tokens, body, signal))
+    return dpop.send(
+      request.url,
+      () => dpop.proof(request.method, request.url, { accessToken: tokens.accessToken }),
+      (proof) => fetch(withToken(request, tokens, body, signal, proof)),
+      { resource: true, own: isApiAnswer, again: replayable },
+    )
+  }
+}
+
 /**
  * Handles one matched request: keeps its body, up to `maxReplayBytes`, so it
  * can be sent twice byte for byte, then runs the token logic. The body is
@@ -146,7 +178,7 @@ export function createRequestHandler(
   matcher: Matcher,
   dpop?: Dpop,
 ) {
-  const isApiAnswer = (response: Response) => !response.redirected || matcher.isApi(new URL(response.url))
+  const isApiAnswer = apiAnswers(matcher)
   return async (request: Request): Promise<Response> => {
     const tracked = aborts.track(request.headers.get(REQUEST_ID_HEADER), request.signal)
     const { done } = tracked
@@ -155,17 +187,7 @@ export function createRequestHandler(
     try {
       const body = BODYLESS.has(request.method) ? undefined : await request.blob()
       const replayable = !body || body.size <= maxReplayBytes
-      const attempt = async (tokens?: Tokens): Promise<Response> => {
-        if (tokens?.tokenType !== 'DPoP' || !dpop) return fetch(withToken(request, tokens, body, signal))
-        // Each send of a DPoP-bound token gets a proof of its own (a proof is never sent twice);
-        // the API's request for its nonce (RFC 9449 §9) is answered once more, and is not a refresh.
-        return dpop.send(
-          request.url,
-          () => dpop.proof(request.method, request.url, { accessToken: tokens.accessToken }),
-          (proof) => fetch(withToken(request, tokens, body, signal, proof)),
-          { resource: true, own: isApiAnswer, again: replayable },
-        )
-      }
+      const attempt = sender(request, body, signal, { dpop, isApiAnswer, replayable })
       const response = await proxyRequest(coordinator, expiryLeeway, { attempt, replayable, signal, isApiAnswer })
       return stream ? closingUpstream(response, stream) : response
     } finally {

@@ -1,5 +1,6 @@
 import type { NormalizedOptions } from '../common/options.js'
 import type { LogoutReason } from '../common/protocol.js'
+import type { SessionCaches } from './caches.js'
 import type { Dpop } from './dpop.js'
 import type { TokenStore } from './store.js'
 import { tellTabs } from './tabs.js'
@@ -12,10 +13,11 @@ type HandleApi = (request: Request) => Promise<Response>
  * LOGOUT. The one way a session ends, whether the server rejected the
  * refresh (B7) or someone logged out.
  */
-export async function endSession(store: TokenStore, reason: LogoutReason, dpop?: Dpop): Promise<void> {
+export async function endSession(store: TokenStore, reason: LogoutReason, dpop?: Dpop, caches?: SessionCaches): Promise<void> {
   await store.clear()
-  // The session's DPoP key goes with it (B17): the next session signs with another.
+  // The session's DPoP key goes with it (B17): the next session signs with another; and its cached answers.
   await dpop?.endSession()
+  await caches?.boundary()
   await tellTabs({ type: 'LOGOUT', reason })
 }
 
@@ -25,7 +27,7 @@ export async function endSession(store: TokenStore, reason: LogoutReason, dpop?:
  * end the session), then ends it everywhere. A failure at the server keeps no
  * one logged in here.
  */
-export async function logout(options: NormalizedOptions, store: TokenStore, handleApi: HandleApi, dpop?: Dpop): Promise<void> {
+export async function logout(options: NormalizedOptions, store: TokenStore, handleApi: HandleApi, dpop?: Dpop, caches?: SessionCaches): Promise<void> {
   if (options.logoutUrl && (await store.read())) {
     const request = new Request(options.logoutUrl, {
       method: 'POST',
@@ -36,7 +38,7 @@ export async function logout(options: NormalizedOptions, store: TokenStore, hand
     })
     await handleApi(request).catch(() => undefined)
   }
-  await endSession(store, 'logout', dpop)
+  await endSession(store, 'logout', dpop, caches)
 }
 
 /**
@@ -44,10 +46,10 @@ export async function logout(options: NormalizedOptions, store: TokenStore, hand
  * as written, when it carries its own `Authorization`); whatever the answer,
  * the session ends.
  */
-export async function passLogout(request: Request, store: TokenStore, handleApi: HandleApi, dpop?: Dpop): Promise<Response> {
+export async function passLogout(request: Request, store: TokenStore, handleApi: HandleApi, dpop?: Dpop, caches?: SessionCaches): Promise<Response> {
   try {
     return await (request.headers.has('Authorization') ? fetch(request) : handleApi(request))
   } finally {
-    await endSession(store, 'logout', dpop)
+    await endSession(store, 'logout', dpop, caches)
   }
 }

@@ -7,7 +7,7 @@
  * at once.
  */
 import { failed, TokenProxyOptionsError } from '../common/errors.js'
-import type { TokenProxyOptions } from '../common/options.js'
+import { checkStandalone, normalizeOptions, type TokenProxyOptions } from '../common/options.js'
 import { normalizeUrlOptions, optionsFromQuery } from '../common/query.js'
 import { installTokenProxy } from './install.js'
 import { refuseTabs } from './tabs.js'
@@ -23,10 +23,11 @@ try {
         failed('configure the token proxy', `this worker file carries its own options, so its URL takes none; got '${self.location.search}'`),
       )
     }
+    checkStandalone(normalizeOptions(written, self.location.origin))
     installTokenProxy(written)
   } else {
     const options = optionsFromQuery(self.location.search)
-    normalizeUrlOptions(options, self.location.origin)
+    checkStandalone(normalizeUrlOptions(options, self.location.origin))
     installTokenProxy(options)
   }
 } catch (error) {

@@ -1,3 +1,4 @@
+import type { SessionCaches } from './caches.js'
 import type { Dpop } from './dpop.js'
 import type { Matcher } from './match.js'
 import type { FieldPaths } from '../common/options.js'
@@ -42,6 +43,7 @@ export async function vault(
   matcher: Matcher,
   dpop: Dpop | undefined,
   options: { dpop: boolean; fields: FieldPaths },
+  caches?: SessionCaches,
 ): Promise<Response> {
   const response = dpop ? await signedLogin(request, dpop) : await fetch(request)
   // Redirected elsewhere, it is not a token answer; redirected to a token endpoint, no page gets it.
@@ -67,6 +69,8 @@ export async function vault(
   if (!tokens) return tokenAnswerInvalid(problem)
   await store.write(tokens)
   await dpop?.startSession()
+  // Nothing the previous session cached is there for this one (B17).
+  await caches?.boundary()
   const rest = withoutPaths(body as Record<string, unknown>, secret)
   const headers = new Headers(response.headers)
   headers.delete('Content-Length')

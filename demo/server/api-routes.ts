@@ -43,6 +43,10 @@ export function apiRoutes({ auth, faults, gates, port, cookieMode, dpop }: ApiRo
     }
     if (path !== '/api' && !path.startsWith('/api/')) return undefined
 
+    if (faults.apiDown) {
+      x.req.socket.destroy()
+      return 0
+    }
     await gates.pass(path)
     if (path === '/api/slow') await wait(Number(url.searchParams.get('ms') ?? 500))
     const identity = faults.rejectAllTokens ? undefined : auth.verify(req.headers.authorization)

@@ -6,6 +6,8 @@ export interface Faults {
   refreshDelayMs: number
   /** Every protected API request gets a 401, valid token or not. */
   rejectAllTokens: boolean
+  /** The API is unreachable: every request under /api/ but the token endpoints has its connection dropped, unanswered (offline, for clients). */
+  apiDown: boolean
   /**
    * How the refresh endpoint fails, if it does: `network` drops the
    * connection, `500`/`503` answer that status, `400` answers
@@ -29,6 +31,7 @@ export type RefreshFailure = (typeof REFRESH_FAILURES)[number]
 export const noFaults = (): Faults => ({
   refreshDelayMs: 0,
   rejectAllTokens: false,
+  apiDown: false,
   refreshFailure: null,
   refreshFailureFor: null,
   refreshRedirectTo: '/moved',

@@ -27,17 +27,16 @@ async function loadMe(): Promise<void> {
   }
 }
 
-// This worker has no `loginUrl`, so the page hands the login answer's tokens over itself.
+// The worker has `loginUrl`: it keeps the tokens of the login answer, and the page gets the rest.
 element('login').addEventListener('click', async () => {
-  const response = await fetch('/api/auth/login', {
+  await fetch('/api/auth/login', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ username: 'ada', password: 'demo' }),
   })
-  const { accessToken, refreshToken, expiresIn } = (await response.json()) as { accessToken: string; refreshToken: string; expiresIn: number }
-  await proxy.setTokens({ accessToken, refreshToken, expiresAt: Date.now() + expiresIn * 1000 })
   await loadMe()
 })
+element('logout').addEventListener('click', () => void proxy.logout().then(loadMe))
 element('load').addEventListener('click', () => void loadMe())
 proxy.on('refresh', ({ reason }) => console.info(`sw-token-proxy refreshed the token (${reason})`))
 

@@ -146,6 +146,8 @@ describe('normalizeOptions normalizes', () => {
       expiryLeeway: 30_000,
       dpop: false,
       fields: DEFAULT_FIELD_PATHS,
+      apiRouting: 'proxy',
+      sessionCaches: [],
     })
   })
 
@@ -184,6 +186,8 @@ describe('normalizeOptions normalizes', () => {
       expiryLeeway: 0,
       dpop: false,
       fields: DEFAULT_FIELD_PATHS,
+      apiRouting: 'proxy',
+      sessionCaches: [],
     })
   })
 
@@ -399,6 +403,8 @@ describe('endpoints on trusted origins', () => {
       expiryLeeway: 30_000,
       dpop: false,
       fields: DEFAULT_FIELD_PATHS,
+      apiRouting: 'proxy',
+      sessionCaches: [],
     })
   })
 })
@@ -443,6 +449,8 @@ describe('query round trip with trusted origins and endpoints', () => {
       expiryLeeway: 30_000,
       dpop: false,
       fields: DEFAULT_FIELD_PATHS,
+      apiRouting: 'proxy',
+      sessionCaches: [],
     })
   })
 
@@ -533,5 +541,29 @@ describe('B18 fields fail where options enter: the worker file (Vite plugin, CLI
   it("the CLI's --fields.<key> flags read as the map", () => {
     const query = new URLSearchParams([['apiPrefix', '/api/'], ['refreshUrl', '/r'], ['fields.accessToken', 'access'], ['fields.refreshToken', 'refresh']])
     expect(optionsFromQuery(query.toString()).fields).toStrictEqual({ accessToken: 'access', refreshToken: 'refresh' })
+  })
+})
+
+describe('apiRouting and sessionCaches (Workbox apps)', () => {
+  const base = { apiPrefix: '/api/', refreshUrl: '/r' }
+  it("takes 'proxy' or 'workbox', and a list of cache names (repeats once)", () => {
+    const normalized = normalizeOptions({ ...base, apiRouting: 'workbox', sessionCaches: ['api-reads', 'api-reads', 'images'] }, ORIGIN)
+    expect([normalized.apiRouting, normalized.sessionCaches]).toStrictEqual(['workbox', ['api-reads', 'images']])
+  })
+
+  it.each([
+    [{ apiRouting: 'app' }, /`apiRouting` must be 'proxy' or 'workbox', got 'app'/],
+    [{ sessionCaches: 'api-reads' }, /`sessionCaches` must be a list of Cache Storage names/],
+    [{ sessionCaches: [''] }, /`sessionCaches` must be a list of Cache Storage names/],
+  ])('refuses %j, naming the option', (more, message) => {
+    expect(() => normalizeOptions({ ...base, ...more } as never, ORIGIN)).toThrow(message)
+  })
+
+  it("the standalone worker's file refuses apiRouting: 'workbox' (it has no routes of an app's own)", () => {
+    expect(() => workerFile({ ...base, apiRouting: 'workbox' }, '')).toThrow(/`apiRouting: 'workbox'` is for a worker of your own/)
+  })
+
+  it('sessionCaches round-trips through the worker URL', () => {
+    expect(optionsFromQuery(optionsToQuery({ ...base, sessionCaches: ['a', 'b'] })).sessionCaches).toStrictEqual(['a', 'b'])
   })
 })
