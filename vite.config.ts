@@ -40,6 +40,8 @@ const builds: Record<string, UserConfig> = {
       lib: {
         entry: {
           client: resolve(root, 'client/index.ts'),
+          // The page module with `proxy.http`, for apps that use axios (the main entry imports none).
+          axios: resolve(root, 'client/axios.ts'),
           'sw/index': resolve(root, 'sw/index.ts'),
           playwright: resolve(root, 'playwright/index.ts'),
           // Node: the Vite plugin and the `sw-token-proxy` command.

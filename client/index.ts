@@ -1,6 +1,4 @@
-import axios, { type AxiosInstance, type CreateAxiosDefaults } from 'axios'
 import { failed, mustBe, TokenProxyError, TokenProxyOptionsError } from '../common/errors.js'
-import { REQUEST_ID_HEADER } from '../common/headers.js'
 import { isSameOriginPath, type TokenProxyOptions } from '../common/options.js'
 import { isWorkerMessage, type LogoutReason, type RefreshReason, type Session } from '../common/protocol.js'
 import { normalizeUrlOptions, optionsToQuery } from '../common/query.js'
@@ -45,15 +43,11 @@ export interface RegisterTokenProxyOptions {
   loginPath?: string
   /** Replaces the redirect to `loginPath` on LOGOUT. */
   onLogout?: (event: LogoutEvent) => void
-  /** Defaults for `proxy.http`, passed to `axios.create`. */
-  http?: CreateAxiosDefaults
   /** How long to wait for the worker to control the page or answer, in ms. @default 10000 */
   timeout?: number
 }
 
 export interface TokenProxy {
-  /** An axios instance with no token code: the worker adds the token and refreshes it. */
-  http: AxiosInstance
   /** Hands tokens to the worker (for apps that log in some other way), starting a new session. Write-only. */
   setTokens(tokens: Tokens): Promise<void>
   /** Whether there is a session and until when its access token is known to be valid; never a token. */
@@ -66,28 +60,14 @@ export interface TokenProxy {
   dpopThumbprint(): Promise<string>
   /** Clears the tokens everywhere; every tab gets LOGOUT. */
   logout(): Promise<void>
+  /** The worker that controls the page now (it may change when a new version takes over). */
+  worker(): ServiceWorker
   /** Listens for an event of every tab; returns the function that stops listening. */
   on<K extends keyof TokenProxyEvents>(type: K, listener: (event: TokenProxyEvents[K]) => void): () => void
 }
 
-/**
- * Lets the worker know when a `proxy.http` request is aborted (B15), since
- * Chromium does not pass a page's abort on to the worker: each same-origin
- * request carries an id, and its signal's abort posts ABORT with it. Requests
- * to other origins get no header (it would cost them a CORS preflight).
- */
-function withAborts(http: AxiosInstance, worker: () => ServiceWorker, timeout: number): AxiosInstance {
-  http.interceptors.request.use((config) => {
-    const signal = config.signal as AbortSignal | undefined
-    if (!signal || new URL(http.getUri(config), location.href).origin !== location.origin) return config
-    // Unique across tabs, which share one worker.
-    const id = crypto.randomUUID()
-    config.headers.set(REQUEST_ID_HEADER, id)
-    signal.addEventListener('abort', () => void resultOf(worker(), { type: 'ABORT', id }, timeout, 'abort the request').catch(() => {}), { once: true })
-    return config
-  })
-  return http
-}
+/** The options `registerTokenProxy` takes: anything else is a mistake to name, not to ignore. */
+const PAGE_OPTIONS: readonly string[] = ['workerUrl', 'worker', 'scope', 'loginPath', 'onLogout', 'timeout'] satisfies (keyof RegisterTokenProxyOptions)[]
 
 function invalid(option: string, expected: string, got: unknown): never {
   throw new TokenProxyOptionsError(failed('register the token proxy', mustBe(option, expected, got)))
@@ -106,7 +86,13 @@ export async function registerTokenProxy(options: RegisterTokenProxyOptions): Pr
   if (typeof window === 'undefined') {
     throw new TokenProxyError(failed(what, 'call it in a browser page, not during server-side rendering or in a worker'))
   }
-  const { workerUrl, worker, scope, loginPath = '/login', onLogout, http, timeout = 10_000 } = options ?? {}
+  const { workerUrl, worker, scope, loginPath = '/login', onLogout, timeout = 10_000 } = options ?? {}
+  for (const key of Object.keys(options ?? {})) {
+    if (!PAGE_OPTIONS.includes(key)) {
+      const hint = key === 'http' ? "; `proxy.http` and its `http` defaults come from 'sw-token-proxy/axios'" : `; the options are ${PAGE_OPTIONS.join(', ')}`
+      throw new TokenProxyOptionsError(failed(what, `unknown option \`${key}\`${hint}`))
+    }
+  }
   if (typeof workerUrl !== 'string' || workerUrl === '' || (workerUrl.includes('?') && worker)) {
     invalid('workerUrl', "a script URL such as '/sw.js' (without a query when `worker` is given)", workerUrl)
   }
@@ -121,6 +107,26 @@ export async function registerTokenProxy(options: RegisterTokenProxyOptions): Pr
     )
   }
 
+  // One deadline for the whole of it: registering, taking control, the worker's first answer.
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TokenProxyError(failed(what, `the worker did not take control of the page and answer within ${timeout} ms`))), timeout)
+  })
+  try {
+    return await Promise.race([connect(container, workerUrl, worker, { scope, loginPath, onLogout, timeout }), late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** `registerTokenProxy` once its options were checked. */
+async function connect(
+  container: ServiceWorkerContainer,
+  workerUrl: string,
+  worker: TokenProxyOptions | undefined,
+  { scope, loginPath, onLogout, timeout }: Required<Pick<RegisterTokenProxyOptions, 'loginPath' | 'timeout'>> & Pick<RegisterTokenProxyOptions, 'scope' | 'onLogout'>,
+): Promise<TokenProxy> {
+  const what = 'register the token proxy'
   const url = worker ? `${workerUrl}?${optionsToQuery(worker)}` : workerUrl
   let registration: ServiceWorkerRegistration
   try {
@@ -138,7 +144,16 @@ export async function registerTokenProxy(options: RegisterTokenProxyOptions): Pr
 
   const listeners = new Map<string, Set<(event: never) => void>>()
   const emit = <K extends keyof TokenProxyEvents>(type: K, event: TokenProxyEvents[K]) => {
-    for (const listener of listeners.get(type) ?? []) (listener as (event: TokenProxyEvents[K]) => void)(event)
+    for (const listener of listeners.get(type) ?? []) {
+      // One listener's error stops neither the others nor the redirect: it is reported, as an uncaught one.
+      try {
+        ;(listener as (event: TokenProxyEvents[K]) => void)(event)
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error
+        })
+      }
+    }
   }
   let leaving = false
   container.addEventListener('message', (event) => {
@@ -175,7 +190,7 @@ export async function registerTokenProxy(options: RegisterTokenProxyOptions): Pr
   if (!hello.ok) console.warn(new TokenProxyError(failed(what, hello.error)))
 
   return {
-    http: withAborts(axios.create(http), () => controller, timeout),
+    worker: () => controller,
     async setTokens(tokens) {
       const problem = checkTokens(tokens)
       if (problem) throw new TokenProxyOptionsError(failed('set the tokens', problem))

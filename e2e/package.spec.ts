@@ -23,6 +23,7 @@ import { authorizations, expect, loginThroughPage, test } from './fixtures.js'
 const ROOT = resolve(import.meta.dirname, '..')
 const run = promisify(execFile)
 const VITE_VERSION = (JSON.parse(await readFile(join(ROOT, 'node_modules/vite/package.json'), 'utf8')) as { version: string }).version
+const AXIOS_VERSION = (JSON.parse(await readFile(join(ROOT, 'node_modules/axios/package.json'), 'utf8')) as { version: string }).version
 const WORKER_OPTIONS = ['--apiPrefix', '/api/', '--refreshUrl', '/api/auth/refresh', '--loginUrl', '/api/auth/login']
 
 /** What `npm pack --json` says about the tarball. */
@@ -62,7 +63,8 @@ test.beforeAll(async () => {
 
   consumer = join(temp, 'consumer')
   await cp(join(ROOT, 'e2e/consumer'), consumer, { recursive: true })
-  const manifest = { name: 'consumer', private: true, type: 'module', dependencies: { 'sw-token-proxy': tarball }, devDependencies: { vite: VITE_VERSION } }
+  // axios is the app's own choice: a peer of sw-token-proxy/axios, installed by the app.
+  const manifest = { name: 'consumer', private: true, type: 'module', dependencies: { 'sw-token-proxy': tarball, axios: AXIOS_VERSION }, devDependencies: { vite: VITE_VERSION } }
   await writeFile(join(consumer, 'package.json'), JSON.stringify(manifest, null, 2))
   await install(consumer, '--ignore-scripts')
 
@@ -128,7 +130,8 @@ test.describe('Package', () => {
     expect(manifest.bin).toEqual({ 'sw-token-proxy': 'dist/cli.js' })
     expect(manifest.engines.node).toMatch(/^>=20/)
     expect(manifest.sideEffects).toBe(false)
-    expect(Object.keys(manifest.exports)).toEqual(['.', './sw', './sw.js', './sw.development.js', './vite', './playwright', './package.json'])
+    expect(Object.keys(manifest.exports)).toEqual(['.', './axios', './sw', './sw.js', './sw.development.js', './vite', './playwright', './package.json'])
+    expect(manifest.exports['./axios']).toEqual({ types: './dist/types/client/axios.d.ts', default: './dist/axios.js' })
     expect(manifest.exports['./vite']).toEqual({ types: './dist/types/node/vite.d.ts', default: './dist/vite.js' })
     expect(manifest.exports['.']).toEqual({ types: './dist/types/client/index.d.ts', default: './dist/client.js' })
     expect(manifest.exports['./sw']).toEqual({ types: './dist/types/sw/index.d.ts', default: './dist/sw/index.js' })
@@ -167,6 +170,9 @@ test.describe('Package', () => {
     const { present, exports } = JSON.parse(stdout) as { present: string[]; exports: string[] }
     expect(present).toEqual([])
     expect(exports).toEqual(expect.arrayContaining(['registerTokenProxy', 'TokenProxyError', 'TokenProxyOptionsError', 'isTokenProxyError', 'safeNext']))
+    // The main entry imports no axios: it loads in a project that has none.
+    const { stdout: plainOut } = await run(process.execPath, ['--input-type=module', '--eval', script], { cwd: plain })
+    expect((JSON.parse(plainOut) as { exports: string[] }).exports).toContain('registerTokenProxy')
   })
 
   test('the packed declarations name no module the package does not declare', async () => {

@@ -1,3 +1,4 @@
+import { can } from './engines/limits.js'
 import { expect, storedTokens, test } from './fixtures.js'
 
 test.describe('setTokens and logout', () => {
@@ -54,6 +55,7 @@ test.describe('setTokens and logout', () => {
         { workerUrl: '/sw.js', worker: { apiPrefix: '/api/', refreshUrl: 'https://x' } },
         { workerUrl: '/sw.js', worker: { apiPrefix: [], refreshUrl: '/r' } },
         { workerUrl: '/sw.js', worker: { apiPrefix: '/api/', refreshUrl: '/r', refreshUrI: '/typo' } },
+        { workerUrl: '/sw.js', loginPth: '/login' },
       ]
       const out: string[] = []
       for (const options of attempts) {
@@ -70,8 +72,37 @@ test.describe('setTokens and logout', () => {
       "TokenProxyOptionsError: Failed to register the token proxy: `loginPath` must be a same-origin path such as '/login', got '//evil.example'.",
       "TokenProxyOptionsError: Failed to configure the token proxy: `refreshUrl` must be a same-origin path such as '/api/auth/refresh', or a URL on one of `trustedOrigins`, got 'https://x'.",
       'TokenProxyOptionsError: Failed to configure the token proxy: `apiPrefix` must be a path or a non-empty list of paths, got [].',
-      'TokenProxyOptionsError: Failed to configure the token proxy: unknown option `refreshUrI`; the options are apiPrefix, refreshUrl, trustedOrigins, refreshProtocol, clientId, scope, loginUrl, logoutUrl, refreshTimeout, maxReplayBytes, expiryLeeway, dpop, fields.',
+      'TokenProxyOptionsError: Failed to configure the token proxy: unknown option `refreshUrI`; the options are apiPrefix, refreshUrl, trustedOrigins, refreshProtocol, clientId, scope, loginUrl, logoutUrl, refreshTimeout, maxReplayBytes, expiryLeeway, dpop, fields, apiRouting, sessionCaches.',
+      'TokenProxyOptionsError: Failed to register the token proxy: unknown option `loginPth`; the options are workerUrl, worker, scope, loginPath, onLogout, timeout.',
     ])
     expect(errors.registrations).toBe(0)
+  })
+
+  test('a logout listener that throws stops neither the other listeners nor the redirect', async ({ page, server, openConsole, login }) => {
+    await openConsole(page)
+    await login(page)
+    const errors: string[] = []
+    page.on('pageerror', (error) => errors.push(error.message))
+    await page.evaluate(() => {
+      window.tokenProxy.on('logout', () => {
+        throw new Error('a listener of the app with a bug')
+      })
+      window.tokenProxy.on('logout', ({ reason }) => sessionStorage.setItem('second listener', reason))
+      void window.tokenProxy.logout()
+    })
+    await expect(page).toHaveURL(`${server.url}/login?next=%2Fconsole`)
+    expect(await page.evaluate(() => sessionStorage.getItem('second listener'))).toBe('logout')
+    if (can('pageEvents')) expect(errors).toContain('a listener of the app with a bug')
+  })
+
+  test('B14 registerTokenProxy rejects once its timeout is over, whatever step it is at', async ({ page, server }) => {
+    await page.goto(`${server.url}/console?manual`)
+    const outcome = await page.evaluate(() =>
+      window.registerTokenProxy({ workerUrl: '/sw.js', worker: { apiPrefix: '/api/', refreshUrl: '/api/auth/refresh' }, timeout: 1 }).then(
+        () => 'registered',
+        (error: Error) => `${error.name}: ${error.message}`,
+      ),
+    )
+    expect(outcome).toBe('TokenProxyError: Failed to register the token proxy: the worker did not take control of the page and answer within 1 ms.')
   })
 })

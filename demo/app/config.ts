@@ -1,4 +1,4 @@
-import { registerTokenProxy, type RegisterTokenProxyOptions } from '../../client/index.js'
+import { registerTokenProxy, type AxiosRegisterTokenProxyOptions as RegisterTokenProxyOptions } from '../../client/axios.js'
 
 /** The one place the demo configures the proxy: every page registers the same worker. */
 export const proxyOptions: RegisterTokenProxyOptions = {

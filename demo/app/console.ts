@@ -1,4 +1,4 @@
-import { registerTokenProxy, type Session, type TokenProxy } from '../../client/index.js'
+import { registerTokenProxy, type AxiosTokenProxy as TokenProxy, type Session } from '../../client/axios.js'
 import { proxyOptions, register } from './config.js'
 
 declare global {

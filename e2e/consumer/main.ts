@@ -1,4 +1,4 @@
-import { registerTokenProxy, type TokenProxy } from 'sw-token-proxy'
+import { registerTokenProxy, type AxiosTokenProxy as TokenProxy } from 'sw-token-proxy/axios'
 
 declare global {
   interface Window {

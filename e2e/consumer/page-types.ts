@@ -1,7 +1,8 @@
 import { isTokenProxyError, registerTokenProxy, type Session, type TokenProxy, type Tokens } from 'sw-token-proxy'
+import { registerTokenProxy as withAxios, type AxiosTokenProxy } from 'sw-token-proxy/axios'
 
 /** Never run, only typechecked: the packed declarations are real types, not `any`. */
-export async function pageTypes(proxy: TokenProxy): Promise<void> {
+export async function pageTypes(proxy: TokenProxy, axiosProxy: AxiosTokenProxy): Promise<void> {
   // @ts-expect-error `workerUrl` is required
   await registerTokenProxy({})
   // @ts-expect-error `apiPrefix` is a path or a list of paths
@@ -19,7 +20,12 @@ export async function pageTypes(proxy: TokenProxy): Promise<void> {
   // @ts-expect-error a session holds no token
   void session.accessToken
   void until
-  const { data } = await proxy.http.get<{ user: string }>('/api/me')
+  // @ts-expect-error the main entry has no axios: `http` comes from 'sw-token-proxy/axios'
+  void proxy.http
+  // @ts-expect-error nor does it take axios defaults
+  await registerTokenProxy({ workerUrl: '/sw.js', http: {} })
+  void (await withAxios({ workerUrl: '/sw.js', http: { timeout: 1_000 } })).http
+  const { data } = await axiosProxy.http.get<{ user: string }>('/api/me')
   const user: string = data.user
   const guarded: boolean = isTokenProxyError(user)
   void guarded

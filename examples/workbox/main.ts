@@ -1,8 +1,8 @@
-import { registerTokenProxy, type TokenProxy } from 'sw-token-proxy'
+import { registerTokenProxy, type AxiosTokenProxy } from 'sw-token-proxy/axios'
 
 declare global {
   interface Window {
-    tokenProxy: TokenProxy
+    tokenProxy: AxiosTokenProxy
   }
 }
 

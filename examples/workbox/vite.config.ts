@@ -16,6 +16,7 @@ export default defineConfig({
     alias: [
       { find: /^sw-token-proxy$/, replacement: resolve(repo, 'client/index.ts') },
       { find: /^sw-token-proxy\/sw$/, replacement: resolve(repo, 'sw/index.ts') },
+      { find: /^sw-token-proxy\/axios$/, replacement: resolve(repo, 'client/axios.ts') },
     ],
   },
   build: { outDir: 'dist', emptyOutDir: true },

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib'
 import { describe, expect, test } from 'vitest'
-import { BUDGETS, minifiedClient, standaloneWorker } from '../../bench/size.js'
+import { BUDGETS, fetchOnlyApp, minifiedClient, standaloneWorker } from '../../bench/size.js'
 
 const gzip = (code: string) => gzipSync(Buffer.from(code), { level: 9 }).length
 
@@ -13,5 +13,11 @@ describe('size budgets (gzip bytes, level 9)', () => {
     const { code } = await minifiedClient()
     expect(code).not.toMatch(/XMLHttpRequest|AxiosHeaders/) // axios really is left out
     expect(gzip(code)).toBeLessThanOrEqual(BUDGETS.client)
+  })
+
+  test(`a fetch-only app pays at most ${BUDGETS.fetchOnlyApp} bytes for the page module, and no axios`, async () => {
+    const app = await fetchOnlyApp()
+    expect(app.code).not.toMatch(/XMLHttpRequest|AxiosHeaders/)
+    expect(app.with - app.without).toBeLessThanOrEqual(BUDGETS.fetchOnlyApp)
   })
 })
