@@ -20,6 +20,7 @@ test.describe('development build', () => {
       const wanted = [
         expect.stringMatching(/sw-token-proxy took GET http:\/\/127\.0\.0\.1:\d+\/api\/me \(api\)/),
         expect.stringContaining('sw-token-proxy refreshed the tokens (after a 401).'),
+        expect.stringContaining('sw-token-proxy replays a request that got a 401, with the newer token.'),
         expect.stringMatching(/sw-token-proxy left GET http:\/\/127\.0\.0\.1:\d+\/apix\/echo alone: \/apix\/echo is not under apiPrefix \(\/api\/\)/),
       ]
       if (build === 'development') {

@@ -89,7 +89,14 @@ export function installTokenProxy(options: TokenProxyOptions): TokenProxyHandle 
   })
   const matcher = createMatcher(normalized, origin)
   const aborts = createAborts()
-  const proxy = createRequestHandler(coordinator, normalized, aborts, matcher, dpop)
+  const proxy = createRequestHandler(
+    coordinator,
+    normalized,
+    aborts,
+    matcher,
+    dpop,
+    process.env.NODE_ENV !== 'production' ? (newer) => logger.log(`sw-token-proxy replays a request that got a 401, with the ${newer ? 'newer' : 'same'} token.`) : undefined,
+  )
   const handleApi = async (request: Request) => refuseRedirectedTokenAnswer(await proxy(request), matcher)
   const routes: Record<RouteKind, (request: Request) => Promise<Response>> = {
     api: handleApi,

@@ -46,6 +46,8 @@ export interface Outgoing {
    * @default every response is
    */
   isApiAnswer?(response: Response): boolean
+  /** Told when the request is sent again after its 401, and whether with a newer token (the development log). */
+  onReplay?(newer: boolean): void
 }
 
 /** Waits for `promise`, unless `signal` fires first: then rejects with its AbortError. */
@@ -104,7 +106,10 @@ export async function proxyRequest(
   // A body that was not kept can't be sent again: the page gets the 401, after the
   // refresh, so that its own retry goes through.
   if (!request.replayable) return first
-  if (next.kind === 'replay') return request.attempt(next.tokens)
+  if (next.kind === 'replay') {
+    request.onReplay?.(next.tokens.accessToken !== tokens.accessToken)
+    return request.attempt(next.tokens)
+  }
   if (next.kind === 'unavailable') return refreshUnavailable(next.reason)
   return first
 }
@@ -177,6 +182,7 @@ export function createRequestHandler(
   aborts: Aborts,
   matcher: Matcher,
   dpop?: Dpop,
+  onReplay?: (newer: boolean) => void,
 ) {
   const isApiAnswer = apiAnswers(matcher)
   return async (request: Request): Promise<Response> => {
@@ -188,7 +194,7 @@ export function createRequestHandler(
       const body = BODYLESS.has(request.method) ? undefined : await request.blob()
       const replayable = !body || body.size <= maxReplayBytes
       const attempt = sender(request, body, signal, { dpop, isApiAnswer, replayable })
-      const response = await proxyRequest(coordinator, expiryLeeway, { attempt, replayable, signal, isApiAnswer })
+      const response = await proxyRequest(coordinator, expiryLeeway, { attempt, replayable, signal, isApiAnswer, onReplay })
       return stream ? closingUpstream(response, stream) : response
     } finally {
       done()
