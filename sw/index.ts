@@ -1,4 +1,5 @@
 export { installTokenProxy, REFRESH_LOCK, type TokenProxyHandle } from './install.js'
+export { addStaticRoutes, STATIC_ROUTES } from './static-routes.js'
 export { TokenProxyError, TokenProxyOptionsError, isTokenProxyError } from '../common/errors.js'
 export { PROXY_HEADER } from '../common/headers.js'
 export { DB_NAME, STORE_NAME } from './store.js'

@@ -10,6 +10,7 @@ import { failed, TokenProxyOptionsError } from '../common/errors.js'
 import { checkStandalone, normalizeOptions, type TokenProxyOptions } from '../common/options.js'
 import { normalizeUrlOptions, optionsFromQuery } from '../common/query.js'
 import { installTokenProxy } from './install.js'
+import { addStaticRoutes } from './static-routes.js'
 import { refuseTabs } from './tabs.js'
 
 declare const self: ServiceWorkerGlobalScope & { swTokenProxyOptions?: TokenProxyOptions }
@@ -36,5 +37,9 @@ try {
   refuseTabs(String((error as Error)?.message ?? error))
 }
 
-self.addEventListener('install', () => void self.skipWaiting())
+self.addEventListener('install', (event) => {
+  // Navigations and no-cors requests never start this worker where the browser has static routes.
+  addStaticRoutes(event)
+  void self.skipWaiting()
+})
 self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()))

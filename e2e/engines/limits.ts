@@ -15,6 +15,10 @@ const LIMITS = {
   stopWorker: {
     webkit: 'WebKitGTK cannot stop a service worker on demand, nor shorten its idle timeout, through WebDriver (Chromium: CDP; Firefox: its idle timeout, seen over BiDi)',
   },
+  staticRouting: {
+    firefox: "Firefox 153 has no Static Routing API (InstallEvent.addRoutes), and Playwright reports no worker's running status there",
+    webkit: 'WebKitGTK 2.50 has no Static Routing API (InstallEvent.addRoutes), and WebDriver classic reports no worker running status',
+  },
   stopBusyWorker: {
     webkit: 'WebKitGTK cannot stop a service worker on demand, nor shorten its idle timeout, through WebDriver (Chromium: CDP; Firefox: its idle timeout, seen over BiDi)',
   },
