@@ -33,11 +33,6 @@ export type PageMessage =
   | { tokenProxy: typeof PROTOCOL_VERSION; type: 'DPOP_THUMBPRINT' }
   /** `proxy.http` gave up on the request it sent with this id (B15). */
   | { tokenProxy: typeof PROTOCOL_VERSION; type: 'ABORT'; id: string }
-  /**
-   * For tests only (the Playwright helper's `expireAccessToken`): take the
-   * stored access token as expired now, so the next request refreshes first.
-   */
-  | { tokenProxy: typeof PROTOCOL_VERSION; type: 'EXPIRE' }
 
 export type LogoutReason = 'refresh-rejected' | 'logout'
 
@@ -67,7 +62,7 @@ export type Unversioned<T> = T extends unknown ? Omit<T, 'tokenProxy'> : never
 export type PageMessageType = PageMessage['type']
 export type WorkerMessageType = WorkerMessage['type']
 
-const PAGE_TYPES: readonly string[] = ['HELLO', 'SET_TOKENS', 'LOGOUT', 'CLAIM', 'SESSION', 'DPOP_THUMBPRINT', 'ABORT', 'EXPIRE'] satisfies PageMessageType[]
+const PAGE_TYPES: readonly string[] = ['HELLO', 'SET_TOKENS', 'LOGOUT', 'CLAIM', 'SESSION', 'DPOP_THUMBPRINT', 'ABORT'] satisfies PageMessageType[]
 const WORKER_TYPES: readonly string[] = ['RESULT', 'LOGOUT', 'REFRESHED', 'SESSION'] satisfies WorkerMessageType[]
 
 /** The session as a page may see it: nothing of the tokens but whether they exist and their expiry. */

@@ -69,6 +69,6 @@ test.describe('sw-token-proxy/playwright', () => {
 
     await page.goto(`${server.url}/console?stay`)
     await tokenProxy.waitForControl()
-    await expect(tokenProxy.expireAccessToken()).rejects.toThrow('the worker refused EXPIRE: there are no tokens to expire')
+    await expect(tokenProxy.expireAccessToken()).rejects.toThrow('sw-token-proxy: there are no tokens to expire')
   })
 })

@@ -19,6 +19,7 @@ import {
 } from '@playwright/test'
 import { PROTOCOL_VERSION, type LogoutReason, type PageMessage, type RefreshReason, type Unversioned } from '../common/protocol.js'
 import type { Tokens } from '../common/tokens.js'
+import { DB_NAME, STORE_NAME, TOKENS_KEY } from '../common/storage.js'
 
 export type { Tokens }
 
@@ -87,6 +88,63 @@ function ask(page: Page, message: Unversioned<PageMessage>, timeout = 10_000): P
       }),
     { message, version: PROTOCOL_VERSION, timeout },
   )
+}
+
+/**
+ * Takes the stored access token as expired now, as any script of the origin
+ * could: its `expiresAt` in IndexedDB set to now, and the workers of the
+ * origin told to read storage again (as they tell each other). Resolves once
+ * the page's worker answers with the new expiry. The worker carries no
+ * message of its own for this: nothing test-only ships in it.
+ */
+async function expireNow(page: Page, timeout = 10_000): Promise<void> {
+  const expiresAt = await page.evaluate(
+    ({ db, store, key }) =>
+      new Promise<number>((resolve, reject) => {
+        const none = () => reject(new Error('sw-token-proxy: there are no tokens to expire'))
+        const open = indexedDB.open(db)
+        // No database yet: opening must not create one (the worker's store would then lack its object store).
+        open.onupgradeneeded = () => open.transaction?.abort()
+        open.onerror = () => (open.error?.name === 'AbortError' ? none() : reject(open.error))
+        open.onsuccess = () => {
+          if (!open.result.objectStoreNames.contains(store)) {
+            open.result.close()
+            return none()
+          }
+          const tx = open.result.transaction(store, 'readwrite')
+          const tokens = tx.objectStore(store)
+          const read = tokens.get(key)
+          read.onsuccess = () => {
+            if (!read.result) return none()
+            const now = Date.now()
+            tokens.put({ ...read.result, expiresAt: now }, key)
+            tx.oncomplete = () => {
+              new BroadcastChannel(db).postMessage('changed')
+              resolve(now)
+            }
+          }
+          tx.onerror = () => reject(tx.error)
+        }
+      }),
+    { db: DB_NAME, store: STORE_NAME, key: TOKENS_KEY },
+  )
+  // The worker reads storage again when the broadcast reaches it: wait until it tells that expiry.
+  const deadline = Date.now() + timeout
+  for (;;) {
+    const session = await page.evaluate(
+      ({ version }) =>
+        new Promise<{ expiresAt: number | null } | undefined>((resolve) => {
+          const controller = navigator.serviceWorker?.controller
+          if (!controller) return resolve(undefined)
+          const channel = new MessageChannel()
+          channel.port1.onmessage = ({ data }) => resolve(data?.session)
+          controller.postMessage({ tokenProxy: version, type: 'SESSION' }, [channel.port2])
+        }),
+      { version: PROTOCOL_VERSION },
+    )
+    if (session?.expiresAt === expiresAt) return
+    if (Date.now() > deadline) throw new Error(`sw-token-proxy: the worker did not take the new expiry within ${timeout} ms`)
+  }
 }
 
 export type WorkerStatus = 'stopped' | 'starting' | 'running' | 'stopping'
@@ -170,7 +228,7 @@ export function tokenProxy(page: Page): TokenProxyHelper {
       await page.waitForFunction(() => !!navigator.serviceWorker?.controller, undefined, { timeout })
     },
     setTokens: (tokens) => ask(page, { type: 'SET_TOKENS', tokens }),
-    expireAccessToken: () => ask(page, { type: 'EXPIRE' }),
+    expireAccessToken: () => expireNow(page),
     logout: () => ask(page, { type: 'LOGOUT' }),
     async stopWorker() {
       await (await stop()).cdp.detach()

@@ -146,11 +146,6 @@ export function installTokenProxy(options: TokenProxyOptions): TokenProxyHandle 
     ABORT: ({ id }) => {
       if (typeof id === 'string') aborts.abort(id)
     },
-    async EXPIRE() {
-      const tokens = await store.read()
-      if (!tokens) throw new Error('there are no tokens to expire')
-      await store.write({ ...tokens, expiresAt: Date.now() })
-    },
   })
 
   const routesByMethod = WORKBOX_METHODS.map((method) => routeFor(method, apiOnly, handle))

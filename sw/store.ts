@@ -1,5 +1,6 @@
 import { createStore, del, get, set } from 'idb-keyval'
 import type { NormalizedOptions } from '../common/options.js'
+import { DB_NAME, STORE_NAME, TOKENS_KEY } from '../common/storage.js'
 import type { Tokens } from '../common/tokens.js'
 
 /** Where the tokens live, as the rest of the worker sees it. */
@@ -15,10 +16,7 @@ export interface TokenStore {
   readonly generation: number
 }
 
-/** The IndexedDB database and object store the worker keeps tokens in. */
-export const DB_NAME = 'sw-token-proxy'
-export const STORE_NAME = 'tokens'
-const KEY = 'tokens'
+export { DB_NAME, STORE_NAME, TOKENS_KEY }
 
 /** The object store the worker keeps its state in: the tokens, and the DPoP keys (dpop.ts). */
 export const workerStorage = () => createStore(DB_NAME, STORE_NAME)
@@ -94,7 +92,7 @@ export function createTokenStore({ binding = '', keepRefreshToken = true, onChan
   /** The stored tokens, or `undefined` when storage could not be read (nothing is cached then). */
   async function load(): Promise<Tokens | null | undefined> {
     return safely(async () => {
-      const stored = await get<StoredTokens>(KEY, db)
+      const stored = await get<StoredTokens>(TOKENS_KEY, db)
       if (stored?.binding !== binding) return null
       const { binding: _, ...tokens } = stored
       return tokens
@@ -127,14 +125,14 @@ export function createTokenStore({ binding = '', keepRefreshToken = true, onChan
       // With the cookie protocol the refresh credential lives in an HttpOnly cookie, never here.
       if (!keepRefreshToken) delete tokens.refreshToken
       memory = tokens
-      await safely(() => set(KEY, { ...tokens, binding } satisfies StoredTokens, db), undefined)
+      await safely(() => set(TOKENS_KEY, { ...tokens, binding } satisfies StoredTokens, db), undefined)
       peers?.postMessage('changed')
       onChange?.(tokens)
     },
     async clear() {
       generation++
       memory = null
-      await safely(() => del(KEY, db), undefined)
+      await safely(() => del(TOKENS_KEY, db), undefined)
       peers?.postMessage('changed')
       onChange?.(null)
     },
