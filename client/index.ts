@@ -69,7 +69,7 @@ export interface TokenProxy {
 /** The options `registerTokenProxy` takes: anything else is a mistake to name, not to ignore. */
 const PAGE_OPTIONS: readonly string[] = ['workerUrl', 'worker', 'scope', 'loginPath', 'onLogout', 'timeout'] satisfies (keyof RegisterTokenProxyOptions)[]
 
-function invalid(option: string, expected: string, got: unknown): never {
+function refuseOption(option: string, expected: string, got: unknown): never {
   throw new TokenProxyOptionsError(failed('register the token proxy', mustBe(option, expected, got)))
 }
 
@@ -94,11 +94,11 @@ export async function registerTokenProxy(options: RegisterTokenProxyOptions): Pr
     }
   }
   if (typeof workerUrl !== 'string' || workerUrl === '' || (workerUrl.includes('?') && worker)) {
-    invalid('workerUrl', "a script URL such as '/sw.js' (without a query when `worker` is given)", workerUrl)
+    refuseOption('workerUrl', "a script URL such as '/sw.js' (without a query when `worker` is given)", workerUrl)
   }
-  if (!isSameOriginPath(loginPath)) invalid('loginPath', "a same-origin path such as '/login'", loginPath)
-  if (!Number.isInteger(timeout) || timeout <= 0) invalid('timeout', 'a whole number of milliseconds, 1 or more', timeout)
-  if (onLogout !== undefined && typeof onLogout !== 'function') invalid('onLogout', 'a function', onLogout)
+  if (!isSameOriginPath(loginPath)) refuseOption('loginPath', "a same-origin path such as '/login'", loginPath)
+  if (!Number.isInteger(timeout) || timeout <= 0) refuseOption('timeout', 'a whole number of milliseconds, 1 or more', timeout)
+  if (onLogout !== undefined && typeof onLogout !== 'function') refuseOption('onLogout', 'a function', onLogout)
   if (worker) normalizeUrlOptions(worker, location.origin)
   const container = navigator.serviceWorker
   if (!container) {

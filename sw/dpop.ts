@@ -222,13 +222,13 @@ export function createDpop(db: UseStore) {
     },
 
     /** A login succeeded: its key is the session's now, and the next login gets a new one. */
-    async startSession(): Promise<void> {
+    async adoptLoginKey(): Promise<void> {
       const { login } = await load()
       await save(login ? { session: login } : {})
     },
 
     /** The session ended, or tokens came from elsewhere: no later request signs with its key. */
-    async endSession(): Promise<void> {
+    async dropSessionKey(): Promise<void> {
       const { login } = await load()
       await save(login ? { login } : {})
     },

@@ -133,7 +133,7 @@ export function installTokenProxy(options: TokenProxyOptions): TokenProxyHandle 
       const { accessToken, refreshToken, expiresAt = jwtExpiry(accessToken, obtainedAt) } = tokens
       await store.write({ accessToken, refreshToken, expiresAt: expiresAt === undefined ? undefined : believedExpiry(expiresAt, obtainedAt), obtainedAt })
       // Bearer tokens from elsewhere: no DPoP key of an earlier session signs for them, nor its cached answers serve them.
-      await dpop?.endSession()
+      await dpop?.dropSessionKey()
       await sessions.boundary()
     },
     LOGOUT: () => logout(normalized, store, handleApi, dpop, sessions),

@@ -2,7 +2,7 @@ import { DEFAULT_FIELD_PATHS, type FieldPaths, type NormalizedOptions, type Refr
 import type { Tokens } from '../common/tokens.js'
 import type { Dpop } from './dpop.js'
 import { bodyWith } from './fields.js'
-import { readTokenAnswer } from './tokens.js'
+import { readTokenAnswer } from './token-answer.js'
 
 /**
  * What one call to the refresh endpoint ended in. Only `rejected` ends the

@@ -16,7 +16,7 @@ type HandleApi = (request: Request) => Promise<Response>
 export async function endSession(store: TokenStore, reason: LogoutReason, dpop?: Dpop, caches?: SessionCaches): Promise<void> {
   await store.clear()
   // The session's DPoP key goes with it (B17): the next session signs with another; and its cached answers.
-  await dpop?.endSession()
+  await dpop?.dropSessionKey()
   await caches?.boundary()
   await tellTabs({ type: 'LOGOUT', reason })
 }

@@ -5,7 +5,7 @@ import type { FieldPaths } from '../common/options.js'
 import { readPath, secretPaths, tokenLikePaths, withoutPaths } from './fields.js'
 import { tokenAnswerInvalid, tokenAnswerUnread, tokenEndpointRedirect } from './responses.js'
 import type { TokenStore } from './store.js'
-import { readTokenAnswer } from './tokens.js'
+import { readTokenAnswer } from './token-answer.js'
 
 let noted = false
 
@@ -68,7 +68,7 @@ export async function vault(
   const { tokens, problem } = readTokenAnswer(body, null, Date.now(), options)
   if (!tokens) return tokenAnswerInvalid(problem)
   await store.write(tokens)
-  await dpop?.startSession()
+  await dpop?.adoptLoginKey()
   // Nothing the previous session cached is there for this one (B17).
   await caches?.boundary()
   const rest = withoutPaths(body as Record<string, unknown>, secret)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { normalizeOptions } from '../../common/options.js'
 import { bodyWith, readField, readPath, secretPaths, tokenLikePaths, withoutPaths } from '../../sw/fields.js'
-import { readTokenAnswer } from '../../sw/tokens.js'
+import { readTokenAnswer } from '../../sw/token-answer.js'
 
 const NOW = 1_750_000_000_000
 const fieldsOf = (fields: object) => normalizeOptions({ apiPrefix: '/api/', refreshUrl: '/r', fields }, 'https://app.example').fields

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { Tokens } from '../../common/tokens.js'
 import { accessTokenProblem, MAX_TOKEN_LENGTH, refreshTokenProblem } from '../../common/tokens.js'
 import { lifetime } from '../../sw/expiry.js'
-import { readTokenAnswer } from '../../sw/tokens.js'
+import { readTokenAnswer } from '../../sw/token-answer.js'
 
 /** The tokens of an answer, or `undefined` when it gives none. */
 const tokensOf = (body: unknown, previous: Tokens | null, now: number) => readTokenAnswer(body, previous, now).tokens
