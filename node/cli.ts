@@ -13,6 +13,10 @@ if (command === 'init') {
     },
   )
 } else {
-  console.log(USAGE)
-  if (command !== undefined && command !== '--help' && command !== 'help') process.exitCode = 1
+  // Asked for, the usage is the answer; a missing or unknown command is an error, said on stderr.
+  if (command === '--help' || command === 'help') console.log(USAGE)
+  else {
+    console.error(command === undefined ? `sw-token-proxy: a command is missing.\n\n${USAGE}` : `sw-token-proxy: unknown command '${command}'.\n\n${USAGE}`)
+    process.exitCode = 1
+  }
 }

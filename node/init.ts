@@ -40,7 +40,8 @@ function parse(args: string[]): { folder: string | undefined; options: TokenProx
     else if (arg === '--development') development = true
     else if (arg.startsWith('--')) {
       const [name, inline] = arg.slice(2).split(/=(.*)/s)
-      const value = inline ?? args[++i]
+      // A flag right after a flag is the first one's missing value, not its value.
+      const value = inline ?? (args[i + 1]?.startsWith('--') ? undefined : args[++i])
       if (value === undefined) throw new Error(`--${name} needs a value`)
       query.append(name!, value)
     } else if (folder === undefined) folder = arg
