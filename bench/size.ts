@@ -69,7 +69,7 @@ export function minifiedClient(): Promise<{ chunk: Rollup.OutputChunk; code: str
  * without `registerTokenProxy` from the main entry, minified as shipped; the
  * gzip bytes of its entry chunk, with and without, and the code with.
  */
-export async function fetchOnlyApp(): Promise<{ without: number; with: number; code: string }> {
+export async function fetchOnlyApp(): Promise<{ without: number; with: number; code: string; bare: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'sw-token-proxy-app-'))
   try {
     const read = "const items = await (await fetch('/api/items')).json()\ndocument.body.textContent = JSON.stringify(items)\n"
@@ -78,7 +78,7 @@ export async function fetchOnlyApp(): Promise<{ without: number; with: number; c
     const app = async (entry: string) => (await minifiedModule(join(dir, entry), [])).code
     const [bare, proxy] = await Promise.all([app('bare.ts'), app('proxy.ts')])
     const gzip = (code: string) => gzipSync(Buffer.from(code), { level: 9 }).length
-    return { without: gzip(bare), with: gzip(proxy), code: proxy }
+    return { without: gzip(bare), with: gzip(proxy), code: proxy, bare }
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
@@ -100,10 +100,18 @@ export async function measureSizes(): Promise<{ sizes: SizeResult[]; breakdowns:
   const worker = await standaloneWorker()
   const client = await minifiedClient()
   const axa = await readFile(AXA)
+  const app = await fetchOnlyApp()
+  const [withProxy, bare] = [sizeOf('', app.code), sizeOf('', app.bare)]
   return {
     sizes: [
       sizeOf('sw-token-proxy: dist/sw.js (standalone worker)', worker.code),
       sizeOf('sw-token-proxy: client, minified, without axios', client.code),
+      {
+        name: 'sw-token-proxy: what a fetch-only app ships for it (Vite production build, with − without)',
+        bytes: withProxy.bytes - bare.bytes,
+        gzip: withProxy.gzip - bare.gzip,
+        brotli: withProxy.brotli - bare.brotli,
+      },
       sizeOf('@axa-fr/oidc-client-service-worker: OidcServiceWorker.js as shipped', axa),
       sizeOf('@axa-fr/oidc-client-service-worker: OidcServiceWorker.js minified', (await minifiedModule(AXA)).code),
       sizeOf('axios-auth-refresh: dist/index.esm.js as shipped, without axios', await readFile(AUTH_REFRESH)),
