@@ -4,7 +4,7 @@
  * and writes BENCHMARKS.md and bench/results.json from this run alone.
  * REQUESTS, ROUNDS and MEMORY_REQUESTS (environment) change the workload.
  * `--page-only` measures nothing: it writes BENCHMARKS.md again from the run
- * in bench/results.json (for a change of wording). `--only=expiry,size,engines`
+ * in bench/results.json (for a change of wording). `--only=expiry,size,engines,pageload`
  * measures those alone, into that run (see below).
  */
 import { readFileSync } from 'node:fs'
@@ -14,6 +14,7 @@ import { resolve } from 'node:path'
 import { chromium } from '@playwright/test'
 import { launchOptions } from '../e2e/chromium.js'
 import { measureEngines, type EngineRun } from './engines.js'
+import { measurePageLoads, PAGE_SCRIPTS, type PageLoadResult } from './page-load.js'
 import { measureExpiryBenchmarks, SIMPLEJWT_TTL_S, type ExpiryBenchmarks } from './expiry.js'
 import { measureMemory, type MemoryResult, type MemorySample } from './memory.js'
 import { measureOverhead, type OverheadResult } from './overhead.js'
@@ -48,6 +49,8 @@ interface Results {
   memory: MemoryResult[]
   /** Benchmark 6; absent from runs saved before it existed. */
   engines?: EngineRun
+  /** Benchmark 7; absent from runs saved before it existed. */
+  pageLoads?: PageLoadResult[]
 }
 
 function overheadSection(overhead: OverheadResult[], profile: ProfileResult[]): string {
@@ -226,6 +229,28 @@ script that will not start. axios-auth-refresh is smaller because it does less: 
 instance, no storage, no cross-tab coordination.`
 }
 
+function pageLoadSection(loads: PageLoadResult[]): string {
+  const of = (name: PageLoadResult['contender']) => loads.find((r) => r.contender === name)!
+  const bare = of('no worker')
+  const ratio = (r: PageLoadResult) => r.load.median / bare.load.median
+  return `## 7. Page loads
+
+A page with ${PAGE_SCRIPTS} classic scripts (each a file of its own, \`no-cors\` requests), loaded in Chromium
+with no worker, and controlled by the standalone worker, running and stopped before each load;
+navigation start to the load event, ${bare.load.count} loads each, interleaved, after one warm-up. The worker's static
+routes (the Static Routing API) send the navigation and the scripts to the network without a fetch event.
+
+| contender | load (median) | min–max | / no worker |
+|---|---|---|---|
+${loads.map((r) => `| ${r.contender} | ${ms(r.load.median)} ms${noisy(r.load)} | ${ms(r.load.min)}–${ms(r.load.max)} ms | ${ratio(r).toFixed(2)} |`).join('\n')}
+
+Target (Chromium): proxy / no worker ≤ 1.02: ${met(ratio(of('sw-token-proxy, worker running')) <= 1.02 && ratio(of('sw-token-proxy, worker stopped')) <= 1.02)}.
+"Without static routes" is the same worker file with \`InstallEvent.prototype.addRoutes\` hidden from
+it, the baseline of what the routes save, measured in the same run.
+Firefox and WebKit have no Static Routing API; their page loads are not measured here. A page whose
+scripts are modules (\`cors\` requests) still sends them through the worker's fetch event.`
+}
+
 function memorySection(memory: MemoryResult[]): string {
   const proxy = memory.find((r) => r.contender === 'sw-token-proxy')!
   const steady = proxy.afterLoad.heap - proxy.afterTenth.heap <= 0.05 * proxy.afterTenth.heap
@@ -303,6 +328,8 @@ ${sizeSection(r.sizes, r.breakdowns)}
 ${memorySection(r.memory)}
 
 ${r.engines ? enginesSection(r.engines) : ''}
+
+${r.pageLoads ? pageLoadSection(r.pageLoads) : ''}
 `
 }
 
@@ -330,7 +357,9 @@ async function measure(): Promise<void> {
     const memory = await measureMemory(browser, { requests: memoryRequests })
     console.log('benchmark 6: every engine…')
     const engines = await measureEngines()
-    const results: Results = { machine, overhead, profile, expiry, sizes, breakdowns, memory, engines }
+    console.log('benchmark 7: page loads…')
+    const pageLoads = await measurePageLoads(browser)
+    const results: Results = { machine, overhead, profile, expiry, sizes, breakdowns, memory, engines, pageLoads }
     await writeFile(RESULTS, `${JSON.stringify({ requests, rounds, memoryRequests, ...results }, null, 2)}\n`)
     await writeFile(resolve(ROOT, 'BENCHMARKS.md'), page(results))
     console.log('wrote BENCHMARKS.md and bench/results.json')
@@ -340,7 +369,7 @@ async function measure(): Promise<void> {
 }
 
 /**
- * `--only=expiry,size,engines` (any of them; `--engines-only` is `--only=engines`): those benchmarks
+ * `--only=expiry,size,engines,pageload` (any of them; `--engines-only` is `--only=engines`): those benchmarks
  * alone, into the saved run. Each has its baseline inside itself (the valid burst and the refresh
  * round trip; none, sizes are exact; the bare worker of each engine), so it stands beside the others.
  */
@@ -349,11 +378,12 @@ if (only) {
   const saved = JSON.parse(readFileSync(RESULTS, 'utf8')) as Results & { requests: number; rounds: number; memoryRequests?: number }
   ;({ requests, rounds } = saved)
   memoryRequests = saved.memoryRequests ?? memoryRequests
-  for (const part of only) if (!['expiry', 'size', 'engines'].includes(part)) throw new Error(`bench: --only takes expiry, size, engines; got '${part}'`)
-  if (only.includes('expiry')) {
+  for (const part of only) if (!['expiry', 'size', 'engines', 'pageload'].includes(part)) throw new Error(`bench: --only takes expiry, size, engines, pageload; got '${part}'`)
+  if (only.includes('expiry') || only.includes('pageload')) {
     const browser = await chromium.launch(launchOptions)
     try {
-      saved.expiry = await measureExpiryBenchmarks(browser, { requests: EXPIRY_REQUESTS, perTab: PER_TAB, rounds })
+      if (only.includes('expiry')) saved.expiry = await measureExpiryBenchmarks(browser, { requests: EXPIRY_REQUESTS, perTab: PER_TAB, rounds })
+      if (only.includes('pageload')) saved.pageLoads = await measurePageLoads(browser)
     } finally {
       await browser.close()
     }
