@@ -56,7 +56,8 @@ export function createPlugin(
     async fetchDidSucceed({ request, response, state = {} }) {
       const { tokens, since } = state as SentState
       if (!tokens || !isApiAnswer(response)) return response
-      const send = sender(request, await bodyOf(request), request.signal, { dpop, isApiAnswer, replayable: true })
+      // The body is copied only for a second send, not for every answer.
+      const send = async (sendWith: Tokens) => sender(request, await bodyOf(request), request.signal, { dpop, isApiAnswer, replayable: true })(sendWith)
       if (tokens.tokenType === 'DPoP' && dpop) {
         dpop.keepNonce(response, response.url || request.url, true)
         // The API's request for its nonce (RFC 9449 §9): once more, with a new proof. Not a refresh.
