@@ -200,9 +200,10 @@ test.describe('Workbox example', () => {
       })
     expect(await me()).toEqual({ status: 200, user: 'ada' })
     expect(authorizations(server, '/api/me')).toEqual([`Bearer ${accessToken}`])
-    // Cached under the request as the page made it: no token in the key.
+    // Cached under the request as the page made it: no token in the key. NetworkFirst writes the
+    // cache after it has answered (in the fetch event's waitUntil), so the test waits for the write.
     const keys = () => page.evaluate(async () => (await (await caches.open('api-reads')).keys()).map((r) => [new URL(r.url).pathname, r.headers.get('Authorization')]))
-    expect(await keys()).toEqual([['/api/me', null]])
+    await expect.poll(keys).toEqual([['/api/me', null]])
 
     // Offline: the read comes from the cache.
     server.faults.apiDown = true

@@ -28,8 +28,8 @@ interface SentState {
  * unavailable. Requests outside the allowlist pass untouched (B2). What the
  * strategy caches is keyed by the request as the page made it (never by a
  * token); a 401 or 403 is never cached, nor an answer of a session that
- * ended while it was on its way (B17); otherwise, as Workbox does without
- * plugins, only a 200.
+ * ended while it was on its way, even one that ends during the write (B17);
+ * otherwise, as Workbox does without plugins, only a 200.
  */
 export function createPlugin(
   coordinator: Coordinator,
@@ -73,6 +73,11 @@ export function createPlugin(
     async cacheWillUpdate({ response, state = {} }) {
       if (response.status !== 200 || (state as SentState).session !== sessions.epoch) return null
       return response
+    },
+
+    // A session can end between cacheWillUpdate and the write: the answer written then is taken out again.
+    async cacheDidUpdate({ cacheName, request, state = {} }) {
+      if ((state as SentState).session !== sessions.epoch) await (await caches.open(cacheName)).delete(request)
     },
   }
 }

@@ -33,6 +33,25 @@ describe('B17 the plugin never caches what a session must not keep', () => {
     expect(await p.cacheWillUpdate!({ request, response, event, state: { session: 0 } })).toBeNull()
   })
 
+  it('an answer that passed cacheWillUpdate but was written after its session ended is taken out again', async () => {
+    const { plugin: p, sessions } = plugin()
+    const deleted: [string, string][] = []
+    const storage = { open: async (name: string) => ({ delete: async (key: Request) => (deleted.push([name, key.url]), true) }) }
+    Object.assign(globalThis, { caches: storage })
+    try {
+      const response = new Response('[]')
+      // Written in the session it was sent in: left alone.
+      await p.cacheDidUpdate!({ cacheName: 'api-reads', request, newResponse: response, event, state: { session: 0 } })
+      expect(deleted).toEqual([])
+      // The session ended between cacheWillUpdate and the write.
+      ;(sessions as { epoch: number }).epoch = 1
+      await p.cacheDidUpdate!({ cacheName: 'api-reads', request, newResponse: response, event, state: { session: 0 } })
+      expect(deleted).toEqual([['api-reads', request.url]])
+    } finally {
+      delete (globalThis as { caches?: unknown }).caches
+    }
+  })
+
   it('a request outside the allowlist passes untouched, with no token (B2)', async () => {
     const { plugin: p } = plugin()
     const outside = new Request(`${ORIGIN}/assets/app.js`)
