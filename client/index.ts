@@ -19,6 +19,8 @@ export interface LogoutEvent {
 export interface RefreshEvent {
   /** `'expiry'`: refreshed ahead of expiry; `'unauthorized'`: after a request got a 401. */
   reason: RefreshReason
+  /** With the `resources` option: the indicator of the API whose token was refreshed; absent for the login's token. */
+  resource?: string
 }
 
 export interface TokenProxyEvents {
@@ -164,7 +166,7 @@ async function connect(
     if (!(event.source instanceof ServiceWorker) || !isWorkerMessage(event.data)) return
     const message = event.data
     if (message.type !== 'LOGOUT' && event.source !== container.controller) return
-    if (message.type === 'REFRESHED') emit('refresh', { reason: message.reason })
+    if (message.type === 'REFRESHED') emit('refresh', message.resource === undefined ? { reason: message.reason } : { reason: message.reason, resource: message.resource })
     if (message.type === 'SESSION') emit('session', message.session)
     if (message.type === 'LOGOUT') {
       const logout: LogoutEvent = { reason: message.reason }

@@ -135,6 +135,25 @@ export interface TokenProxyOptions {
    * @default []
    */
   sessionCaches?: readonly string[]
+  /**
+   * Several APIs, each with an access token of its own (RFC 8707), with
+   * `refreshProtocol: 'oauth2'`: a map from an API's URL prefix (a
+   * same-origin path, or a URL on one of `trustedOrigins`; under `apiPrefix`)
+   * to its resource indicator, such as
+   * `{ 'https://billing.example.com/v1/': 'https://billing.example.com' }`.
+   * The first request to such an API gets its token from a refresh token
+   * grant naming the resource; the token goes to that API alone, and is
+   * refreshed on its own. Requests that no entry matches get the login's
+   * access token. In the worker's URL: `resources./api/files/=urn:files`.
+   * @default {}
+   */
+  resources?: Readonly<Record<string, string>>
+  /**
+   * The form parameter the resource indicator is sent as: `resource` (RFC
+   * 8707), or the name your authorization server reads (`audience`).
+   * @default 'resource'
+   */
+  resourceParameter?: string
 }
 
 /** Who routes API requests: see `TokenProxyOptions.apiRouting`. */
@@ -164,6 +183,8 @@ export const OPTIONS = {
   fields: { kind: 'map' },
   apiRouting: { kind: 'string', default: 'proxy' },
   sessionCaches: { kind: 'list', default: [] },
+  resources: { kind: 'map', default: {} },
+  resourceParameter: { kind: 'string', default: 'resource' },
 } as const satisfies { [K in OptionName]-?: OptionSpec<K> }
 
 export type OptionName = keyof TokenProxyOptions
@@ -205,8 +226,20 @@ export interface NormalizedOptions {
   dpop: boolean
   apiRouting: ApiRouting
   sessionCaches: readonly string[]
+  /** The `resources` option, longest prefix first. */
+  resources: readonly Resource[]
+  resourceParameter: string
   /** Where each token field is read, as paths (a name, or the segments of a dotted path), in order; the refresh token is sent under the first of its own. */
   fields: FieldPaths
+}
+
+/** One API with an access token of its own (`TokenProxyOptions.resources`). */
+export interface Resource {
+  /** The origin and path (no trailing slash) its requests are under. */
+  origin: string
+  path: string
+  /** Its resource indicator, as the token endpoint is sent it. */
+  indicator: string
 }
 
 /** A JSON name, or the segments of a dotted path into nested objects. */
@@ -274,6 +307,31 @@ function endpoint(option: string, value: unknown, origin: string, trusted: reado
     throw invalid(option, "a same-origin path such as '/api/auth/refresh', or a URL on one of `trustedOrigins`", value)
   }
   return parsed.href
+}
+
+/** Whether `path` is `prefix` or under it, on a path-segment boundary (`prefix` without its trailing slash). */
+export const isUnder = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`)
+
+/** `resources` checked: each prefix an API URL the token may go to, each indicator an absolute URI without a fragment (RFC 8707 §2). */
+function resourceList(value: unknown, oauth2: boolean, origin: string, trusted: readonly string[], apiPrefixes: readonly string[]): Resource[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalid('resources', "an object such as { 'https://billing.example.com/v1/': 'https://billing.example.com' }", value)
+  }
+  const entries = Object.entries(value)
+  if (entries.length > 0 && !oauth2) throw invalid('resources', "left out unless `refreshProtocol` is 'oauth2'", value)
+  return entries
+    .map(([prefix, indicator]) => {
+      const url = isSameOriginPath(prefix) ? new URL(prefix, origin) : parseUrl(prefix)
+      const path = url?.pathname.replace(/\/+$/, '')
+      if (!url || url.search || url.hash || /[?#]/.test(prefix) || !(url.origin === origin || trusted.includes(url.origin)) || !apiPrefixes.some((api) => isUnder(path!, api))) {
+        throw invalid(`resources['${prefix}']`, "keyed by an API's URL prefix under `apiPrefix`, on the worker's origin or one of `trustedOrigins`", prefix)
+      }
+      if (typeof indicator !== 'string' || !parseUrl(indicator) || indicator.includes('#')) {
+        throw invalid(`resources['${prefix}']`, "a resource indicator: an absolute URI without a fragment, such as 'https://billing.example.com' or 'urn:files'", indicator)
+      }
+      return { origin: url.origin, path: path!, indicator }
+    })
+    .sort((a, b) => b.path.length - a.path.length)
 }
 
 /** A JSON name or a dotted path: segments of no dot and no space, none empty. */
@@ -352,10 +410,17 @@ export function normalizeOptions(options: TokenProxyOptions, origin: string): No
   }
   const dpop = given('dpop')
   if (typeof dpop !== 'boolean') throw invalid('dpop', 'true or false', dpop)
+  const resourceParameter = given('resourceParameter')
+  // A form name of its own: not one the grant itself sends.
+  if (typeof resourceParameter !== 'string' || !/^[\w.-]+$/.test(resourceParameter) || ['grant_type', 'refresh_token', 'client_id', 'scope'].includes(resourceParameter)) {
+    throw invalid('resourceParameter', "a form parameter name such as 'resource' or 'audience'", resourceParameter)
+  }
+  if (options.resourceParameter !== undefined && !oauth2) throw invalid('resourceParameter', oauth2Only, options.resourceParameter)
+  const apiPrefixes = list.map(prefix)
   const optionalEndpoint = (name: 'loginUrl' | 'logoutUrl') =>
     options[name] === undefined ? undefined : endpoint(name, options[name], origin, trusted)
   return {
-    apiPrefixes: list.map(prefix),
+    apiPrefixes,
     trustedOrigins: trusted,
     refreshUrl: endpoint('refreshUrl', options.refreshUrl, origin, trusted),
     loginUrl: optionalEndpoint('loginUrl'),
@@ -368,6 +433,8 @@ export function normalizeOptions(options: TokenProxyOptions, origin: string): No
     fields: fieldPaths(options.fields, refreshProtocol),
     apiRouting: oneOf('apiRouting', ROUTINGS, given('apiRouting')),
     sessionCaches: cacheNames(given('sessionCaches')),
+    resources: resourceList(given('resources'), oauth2, origin, trusted, apiPrefixes),
+    resourceParameter,
   }
 }
 

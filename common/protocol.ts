@@ -52,7 +52,8 @@ export type WorkerMessage =
   | ({ tokenProxy: typeof PROTOCOL_VERSION; type: 'RESULT'; ok: true } & Answer)
   | { tokenProxy: typeof PROTOCOL_VERSION; type: 'RESULT'; ok: false; error: string; version: number }
   | { tokenProxy: typeof PROTOCOL_VERSION; type: 'LOGOUT'; reason: LogoutReason }
-  | { tokenProxy: typeof PROTOCOL_VERSION; type: 'REFRESHED'; reason: RefreshReason }
+  /** `resource`: the indicator of the API of `resources` whose token was refreshed; absent for the login's token. */
+  | { tokenProxy: typeof PROTOCOL_VERSION; type: 'REFRESHED'; reason: RefreshReason; resource?: string }
   /** The session changed: signed in, refreshed, expired, ended; in any tab. */
   | { tokenProxy: typeof PROTOCOL_VERSION; type: 'SESSION'; session: Session }
 

@@ -14,7 +14,16 @@ export interface Tokens {
   obtainedAt?: number
   /** `'DPoP'` when the server bound the access token to the worker's key (its `token_type`); set by the worker. @default 'Bearer' */
   tokenType?: 'Bearer' | 'DPoP'
+  /**
+   * With the `resources` option: the access tokens minted for each resource
+   * (RFC 8707), by resource indicator, under this session's refresh token.
+   * Set by the worker, never by a page.
+   */
+  resources?: Record<string, ResourceToken>
 }
+
+/** An access token minted for one resource: sent to that API alone. */
+export type ResourceToken = Pick<Tokens, 'accessToken' | 'expiresAt' | 'obtainedAt' | 'tokenType'>
 
 /**
  * The longest token the proxy takes: a header longer than this passes no

@@ -14,6 +14,8 @@ export type Recovery =
   | { kind: 'signed-out' }
   /** The refresh endpoint could not answer; tokens are kept. */
   | { kind: 'unavailable'; reason: string }
+  /** The authorization server will not mint a token for this resource (`invalid_target`); the session is kept. */
+  | { kind: 'refused'; reason: string }
 
 export interface CoordinatorDeps {
   store: TokenStore
@@ -73,7 +75,7 @@ export function createCoordinator({
     // The page set or cleared tokens meanwhile: those win.
     if (store.generation !== generation) return latest()
     if (result.kind === 'rejected') return reject()
-    if (result.kind === 'unavailable') return result
+    if (result.kind === 'unavailable' || result.kind === 'refused') return result
     const written = store.write(result.tokens)
     const afterOwnWrite = store.generation
     await written
@@ -143,7 +145,7 @@ export function createCoordinator({
             refreshesDone++
             // Failures count in a row, for one token: a success, or new tokens (a login, setTokens), start again.
             const failures = failed?.from === tokens.accessToken ? failed.failures + 1 : 1
-            failed = outcome.kind === 'unavailable' ? { from: tokens.accessToken, after: refreshesDone, at: now(), failures, result: outcome } : null
+            failed = outcome.kind === 'unavailable' || outcome.kind === 'refused' ? { from: tokens.accessToken, after: refreshesDone, at: now(), failures, result: outcome } : null
             inFlight = null
             return outcome
           })

@@ -3,7 +3,6 @@ import { normalizeOptions, type TokenProxyOptions } from '../common/options.js'
 import { sessionOf } from '../common/protocol.js'
 import { checkTokens } from '../common/tokens.js'
 import { createAborts } from './abort.js'
-import { createCoordinator } from './coordinator.js'
 import { createDpop } from './dpop.js'
 import { believedExpiry, jwtExpiry } from './expiry.js'
 import { createMatcher, whyLeftAlone, type RouteKind } from './match.js'
@@ -15,6 +14,7 @@ import { listenToTabs, tellTabs } from './tabs.js'
 import { refuseRedirectedTokenAnswer, vault } from './vault.js'
 import { createSessionCaches } from './caches.js'
 import { createPlugin } from './plugin.js'
+import { createCoordinators } from './resources.js'
 import { listen, routeFor, WORKBOX_METHODS } from './routing.js'
 import type { WorkboxPlugin } from 'workbox-core/types.js'
 import type { Route } from 'workbox-routing/Route.js'
@@ -76,21 +76,23 @@ export function installTokenProxy(options: TokenProxyOptions): TokenProxyHandle 
       void tellTabs({ type: 'SESSION', session: sessionOf(tokens) })
     },
   })
-  const coordinator = createCoordinator({
-    store,
+  const matcher = createMatcher(normalized, origin)
+  // One for the login's token, one for each API of `resources`: one refresh lock, one session.
+  const coordinators = createCoordinators(store, normalized, matcher, {
     refreshTokenRequired: !cookie,
-    refresh: (tokens, previous) => requestRefresh(normalized, tokens, previous, dpop),
+    refresh: (tokens, previous, resource) => requestRefresh(normalized, tokens, previous, dpop, resource),
     lock: (task) => (self.navigator.locks ? self.navigator.locks.request(REFRESH_LOCK, task) : task()),
-    onRefreshed(reason) {
-      if (process.env.NODE_ENV !== 'production') logger.log(`sw-token-proxy refreshed the tokens (${reason === 'expiry' ? 'ahead of expiry' : 'after a 401'}).`)
-      return tellTabs({ type: 'REFRESHED', reason })
+    onRefreshed(reason, resource) {
+      if (process.env.NODE_ENV !== 'production') {
+        logger.log(`sw-token-proxy refreshed the ${resource ? `token of ${resource}` : 'tokens'} (${reason === 'expiry' ? 'ahead of expiry' : 'after a 401'}).`)
+      }
+      return tellTabs(resource ? { type: 'REFRESHED', reason, resource } : { type: 'REFRESHED', reason })
     },
     endSession: () => endSession(store, 'refresh-rejected', dpop, sessions),
   })
-  const matcher = createMatcher(normalized, origin)
   const aborts = createAborts()
   const proxy = createRequestHandler(
-    coordinator,
+    coordinators,
     normalized,
     aborts,
     matcher,
@@ -149,5 +151,5 @@ export function installTokenProxy(options: TokenProxyOptions): TokenProxyHandle 
   })
 
   const routesByMethod = WORKBOX_METHODS.map((method) => routeFor(method, apiOnly, handle))
-  return { plugin: createPlugin(coordinator, normalized, matcher, sessions, dpop), route: routesByMethod.find((route) => route.method === 'GET')!, routes: routesByMethod }
+  return { plugin: createPlugin(coordinators, normalized, matcher, sessions, dpop), route: routesByMethod.find((route) => route.method === 'GET')!, routes: routesByMethod }
 }

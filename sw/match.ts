@@ -1,4 +1,4 @@
-import type { NormalizedOptions } from '../common/options.js'
+import { isUnder, type NormalizedOptions, type Resource } from '../common/options.js'
 
 /** What the matcher needs of a request: a `Request`, or a plain stand-in in unit tests. */
 export interface RequestLike {
@@ -51,7 +51,7 @@ export function createMatcher(options: NormalizedOptions, origin: string) {
   const key = (href: string | undefined) => (href === undefined ? undefined : routeKey(new URL(href)))
   const vault = new Set([key(options.refreshUrl), key(options.loginUrl)].filter((k) => k !== undefined))
   const logout = key(options.logoutUrl)
-  const underPrefix = ({ pathname }: URL) => options.apiPrefixes.some((p) => pathname === p || pathname.startsWith(`${p}/`))
+  const underPrefix = ({ pathname }: URL) => options.apiPrefixes.some((p) => isUnder(pathname, p))
 
   return {
     route(url: URL, request: RequestLike): RouteKind | undefined {
@@ -67,6 +67,11 @@ export function createMatcher(options: NormalizedOptions, origin: string) {
     /** Whether a response's URL is one of the token endpoints (login or refresh). */
     isTokenEndpoint(url: URL): boolean {
       return vault.has(routeKey(url))
+    },
+
+    /** The API of `resources` an API request is for (the longest prefix), or `undefined` for the login's token. */
+    resourceOf(url: URL): Resource | undefined {
+      return options.resources.find((resource) => resource.origin === url.origin && isUnder(url.pathname, resource.path))
     },
 
     /** Whether a response's URL is one the token is for: a 401 from anywhere else is not the proxy's business. */

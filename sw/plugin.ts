@@ -2,11 +2,11 @@ import type { WorkboxPlugin } from 'workbox-core/types.js'
 import type { NormalizedOptions } from '../common/options.js'
 import type { Tokens } from '../common/tokens.js'
 import type { SessionCaches } from './caches.js'
-import type { Coordinator } from './coordinator.js'
 import { wantsNonce, type Dpop } from './dpop.js'
 import type { Matcher } from './match.js'
-import { apiAnswers, sender, tokensToSend, withToken } from './request.js'
-import { refreshUnavailable } from './responses.js'
+import { apiAnswers, NoToken, sender, tokensToSend, withToken } from './request.js'
+import type { Coordinators } from './resources.js'
+import { refreshUnavailable, resourceRefused } from './responses.js'
 
 const BODYLESS = new Set(['GET', 'HEAD'])
 
@@ -17,6 +17,8 @@ interface SentState {
   since?: number
   /** The session it was sent in (`SessionCaches.epoch`). */
   session?: number
+  /** A resource's token that could not be minted: the request was never sent. */
+  noToken?: NoToken
 }
 
 /**
@@ -32,21 +34,26 @@ interface SentState {
  * otherwise, as Workbox does without plugins, only a 200.
  */
 export function createPlugin(
-  coordinator: Coordinator,
+  coordinators: Coordinators,
   { expiryLeeway }: NormalizedOptions,
   matcher: Matcher,
   sessions: SessionCaches,
   dpop?: Dpop,
 ): WorkboxPlugin {
-  const isApiAnswer = apiAnswers(matcher)
   const bodyOf = async (request: Request) => (BODYLESS.has(request.method) ? undefined : request.clone().blob())
   return {
     async requestWillFetch({ request, state = {} }) {
       const sent = state as SentState
       sent.session = sessions.epoch
-      if (matcher.route(new URL(request.url), request) !== 'api') return request
+      const url = new URL(request.url)
+      if (matcher.route(url, request) !== 'api') return request
+      const coordinator = coordinators.for(url)
       sent.since = coordinator.refreshesDone
-      const tokens = await tokensToSend(coordinator, expiryLeeway)
+      // A resource's token that could not be minted throws NoToken: never sent without it (see handlerDidError).
+      const tokens = await tokensToSend(coordinator, expiryLeeway).catch((error: unknown) => {
+        if (error instanceof NoToken) sent.noToken = error
+        throw error
+      })
       if (!tokens) return request
       sent.tokens = tokens
       const proof = tokens.tokenType === 'DPoP' ? await dpop?.proof(request.method, request.url, { accessToken: tokens.accessToken }) : undefined
@@ -55,6 +62,8 @@ export function createPlugin(
 
     async fetchDidSucceed({ request, response, state = {} }) {
       const { tokens, since } = state as SentState
+      const url = new URL(request.url)
+      const isApiAnswer = apiAnswers(matcher, url)
       if (!tokens || !isApiAnswer(response)) return response
       // The body is copied only for a second send, not for every answer.
       const send = async (sendWith: Tokens) => sender(request, await bodyOf(request), request.signal, { dpop, isApiAnswer, replayable: true })(sendWith)
@@ -64,10 +73,16 @@ export function createPlugin(
         if (wantsNonce(response)) return send(tokens)
       }
       if (response.status !== 401) return response
-      const next = await coordinator.recover(tokens.accessToken, 'unauthorized', since)
+      const next = await coordinators.for(url).recover(tokens.accessToken, 'unauthorized', since)
       if (next.kind === 'replay') return send(next.tokens)
       if (next.kind === 'unavailable') return refreshUnavailable(next.reason)
+      if (next.kind === 'refused') return resourceRefused(next.reason)
       return response
+    },
+
+    // The strategy found nothing in its cache either: the page gets the worker's answer for a token it could not have.
+    async handlerDidError({ state = {} }) {
+      return (state as SentState).noToken?.answer
     },
 
     async cacheWillUpdate({ response, state = {} }) {

@@ -1,4 +1,4 @@
-import { DEFAULT_FIELD_PATHS, type FieldPaths, type NormalizedOptions, type RefreshProtocol } from '../common/options.js'
+import { DEFAULT_FIELD_PATHS, type FieldPaths, type NormalizedOptions, type RefreshProtocol, type Resource } from '../common/options.js'
 import type { Tokens } from '../common/tokens.js'
 import type { Dpop } from './dpop.js'
 import { bodyWith } from './fields.js'
@@ -12,6 +12,8 @@ export type RefreshResult =
   | { kind: 'refreshed'; tokens: Tokens }
   | { kind: 'rejected' }
   | { kind: 'unavailable'; reason: string }
+  /** `invalid_target` (RFC 8707 §2): the server will not mint a token for the resource asked for; nothing ends. */
+  | { kind: 'refused'; reason: string }
 
 async function json(response: Response): Promise<unknown> {
   try {
@@ -73,6 +75,7 @@ export async function classifyRefreshResponse(
   if ((oauth2 ? status >= 400 && status < 500 : status === 400) && body?.error === 'invalid_grant') {
     return { kind: 'rejected' }
   }
+  if (oauth2 && status === 400 && body?.error === 'invalid_target') return { kind: 'refused', reason: refusalReason(status, body, previous) }
   if (!response.ok) return { kind: 'unavailable', reason: refusalReason(status, body, previous) }
   const { tokens, problem } = readTokenAnswer(body, previous, now, { dpop, fields })
   return tokens ? { kind: 'refreshed', tokens } : { kind: 'unavailable', reason: problem }
@@ -83,7 +86,7 @@ export async function classifyRefreshResponse(
  * a JSON body; `'oauth2'` in the form of RFC 6749 §6; `'cookie'` sends none:
  * the browser adds the HttpOnly cookie.
  */
-export function refreshInit({ refreshProtocol, clientId, scope, fields }: NormalizedOptions, tokens: Tokens): RequestInit {
+export function refreshInit({ refreshProtocol, clientId, scope, fields, resourceParameter }: NormalizedOptions, tokens: Tokens, resource?: Resource): RequestInit {
   if (refreshProtocol === 'cookie') return { headers: { Accept: 'application/json' }, credentials: 'include' }
   if (refreshProtocol === 'json') {
     return {
@@ -94,7 +97,9 @@ export function refreshInit({ refreshProtocol, clientId, scope, fields }: Normal
     }
   }
   const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refreshToken ?? '', client_id: clientId ?? '' })
-  if (scope) form.set('scope', scope)
+  // A resource's grant names it (RFC 8707 §2.2), and leaves the scope to the grant: the server gives each resource its own.
+  if (resource) form.set(resourceParameter, resource.indicator)
+  else if (scope) form.set('scope', scope)
   // A public client: no credentials but the form (no cookie, no Authorization).
   return { headers: { Accept: 'application/json' }, body: form, credentials: 'omit' }
 }
@@ -140,13 +145,14 @@ export function retryDelay(response: Response, now: number, deadline: number): n
  * answer (see `retryDelay`), and with `dpop`, once more with a new proof
  * when the server asks for its nonce (RFC 9449 §8), all within
  * `refreshTimeout`. `previous` is what the answer continues (see
- * `readTokenAnswer`). Never throws.
+ * `readTokenAnswer`); `resource`, the API of `resources` the grant is for.
+ * Never throws.
  */
-export async function requestRefresh(options: NormalizedOptions, tokens: Tokens, previous: Tokens = tokens, dpop?: Dpop): Promise<RefreshResult> {
+export async function requestRefresh(options: NormalizedOptions, tokens: Tokens, previous: Tokens = tokens, dpop?: Dpop, resource?: Resource): Promise<RefreshResult> {
   const deadline = Date.now() + options.refreshTimeout
   const { refreshUrl } = options
   const post = (proof?: string) => {
-    const init = refreshInit(options, tokens)
+    const init = refreshInit(options, tokens, resource)
     const headers = new Headers(init.headers)
     if (proof) headers.set('DPoP', proof)
     return fetch(refreshUrl, {
@@ -169,6 +175,9 @@ export async function requestRefresh(options: NormalizedOptions, tokens: Tokens,
       response = await attempt()
     }
     const result = await classifyRefreshResponse(response, previous, Date.now(), options.refreshProtocol, options.dpop, options.fields)
+    if (result.kind === 'refused') {
+      return resource ? { kind: 'refused', reason: `the authorization server mints no token for the resource '${resource.indicator}': ${result.reason}` } : { kind: 'unavailable', reason: result.reason }
+    }
     if (result.kind === 'unavailable' && response.status === 400 && options.refreshProtocol === 'json') hintFields(result.reason, options)
     return result
   } catch (error) {

@@ -2,11 +2,12 @@ import { REQUEST_ID_HEADER } from '../common/headers.js'
 import type { NormalizedOptions } from '../common/options.js'
 import type { Aborts } from './abort.js'
 import type { Tokens } from '../common/tokens.js'
-import type { Coordinator } from './coordinator.js'
+import type { Coordinator, Recovery } from './coordinator.js'
 import type { Dpop } from './dpop.js'
 import { refreshDue } from './expiry.js'
 import type { Matcher } from './match.js'
-import { refreshUnavailable } from './responses.js'
+import { UNMINTED, type Coordinators } from './resources.js'
+import { refreshUnavailable, resourceRefused } from './responses.js'
 
 const BODYLESS = new Set(['GET', 'HEAD'])
 
@@ -61,29 +62,52 @@ function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined):
   })
 }
 
+type Failed = Extract<Recovery, { kind: 'unavailable' | 'refused' }>
+
+/** What a request gets when its token could not be had: the 503 of B8, or the 403 of a resource the server mints no token for. */
+const failedRecovery = ({ kind, reason }: Failed) => (kind === 'refused' ? resourceRefused(reason) : refreshUnavailable(reason))
+
 /**
- * The token logic of one request: send it with the current token (refreshed
- * first when it is about to expire); on a 401, recover (wait for the shared
- * refresh, or take a newer token) and replay it once. Whatever the replay
- * gets goes to the page (B6).
+ * Thrown for a request to an API of `resources` whose token could not be
+ * minted: it is never sent without one. `answer` is what the page gets.
  */
+export class NoToken extends Error {
+  constructor(readonly recovery: Failed) {
+    super(recovery.reason)
+  }
+
+  get answer(): Response {
+    return failedRecovery(this.recovery)
+  }
+}
+
 /**
  * The tokens a request is sent with now: after any refresh in flight, and
  * refreshed first when they expire within the leeway (B10), instead of
  * spending a round trip on a 401. If that refresh fails the token it has
- * goes: it may not be expired yet. `null` when signed out.
+ * goes: it may not be expired yet; a resource's first token that could not
+ * be minted throws `NoToken`. `null` when signed out.
  */
 export async function tokensToSend(coordinator: Coordinator, expiryLeeway: number, signal?: AbortSignal, now: () => number = Date.now): Promise<Tokens | null> {
   const tokens = await unlessAborted(coordinator.current(), signal)
   if (!tokens || !refreshDue(tokens, now(), expiryLeeway)) return tokens
   const ahead = await unlessAborted(coordinator.recover(tokens.accessToken, 'expiry'), signal)
   if (ahead.kind === 'replay') return ahead.tokens
-  if (ahead.kind === 'unavailable') return tokens
+  if (ahead.kind === 'unavailable' || ahead.kind === 'refused') {
+    if (tokens.accessToken === UNMINTED) throw new NoToken(ahead)
+    return tokens
+  }
   // The session ended: the deleted token must not go out. Unless the page has
   // set new tokens since, the request goes as a logged-out one does.
   return coordinator.current()
 }
 
+/**
+ * The token logic of one request: send it with the current token (refreshed
+ * first when it is about to expire); on a 401, recover (wait for the shared
+ * refresh, or take a newer token) and replay it once. Whatever the replay
+ * gets goes to the page (B6).
+ */
 export async function proxyRequest(
   coordinator: Coordinator,
   expiryLeeway: number,
@@ -93,7 +117,13 @@ export async function proxyRequest(
   // A refresh that fails after this point is this request's answer too (it waited for it, or was in flight).
   const { signal } = request
   const since = coordinator.refreshesDone
-  const tokens = await tokensToSend(coordinator, expiryLeeway, signal, now)
+  let tokens: Tokens | null
+  try {
+    tokens = await tokensToSend(coordinator, expiryLeeway, signal, now)
+  } catch (error) {
+    if (error instanceof NoToken) return error.answer
+    throw error
+  }
   // Logged out: the request goes as the page wrote it, and so does its answer.
   if (!tokens) return request.attempt()
   signal?.throwIfAborted()
@@ -110,7 +140,7 @@ export async function proxyRequest(
     request.onReplay?.(next.tokens.accessToken !== tokens.accessToken)
     return request.attempt(next.tokens)
   }
-  if (next.kind === 'unavailable') return refreshUnavailable(next.reason)
+  if (next.kind === 'unavailable' || next.kind === 'refused') return failedRecovery(next)
   return first
 }
 
@@ -143,8 +173,19 @@ function closingUpstream(response: Response, upstream: AbortController): Respons
   return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers })
 }
 
-/** Whether a response is the API's own, not that of a redirect target outside the allowlist. */
-export const apiAnswers = (matcher: Matcher) => (response: Response) => !response.redirected || matcher.isApi(new URL(response.url))
+/**
+ * Whether a response is the API's own, not that of a redirect target outside
+ * the allowlist or another API of `resources`: only then is its 401 about the
+ * token the request was sent with.
+ */
+export const apiAnswers = (matcher: Matcher, sentTo: URL) => {
+  const resource = matcher.resourceOf(sentTo)
+  return (response: Response) => {
+    if (!response.redirected) return true
+    const url = new URL(response.url)
+    return matcher.isApi(url) && matcher.resourceOf(url) === resource
+  }
+}
 
 /**
  * How one request is sent, once per call, with the access token of the
@@ -177,15 +218,16 @@ export function sender(
  * the data it already holds instead of copying it into the worker.
  */
 export function createRequestHandler(
-  coordinator: Coordinator,
+  coordinators: Coordinators,
   { expiryLeeway, maxReplayBytes }: NormalizedOptions,
   aborts: Aborts,
   matcher: Matcher,
   dpop?: Dpop,
   onReplay?: (newer: boolean) => void,
 ) {
-  const isApiAnswer = apiAnswers(matcher)
   return async (request: Request): Promise<Response> => {
+    const url = new URL(request.url)
+    const isApiAnswer = apiAnswers(matcher, url)
     const tracked = aborts.track(request.headers.get(REQUEST_ID_HEADER), request.signal)
     const { done } = tracked
     const stream = isEventStream(request) ? new AbortController() : undefined
@@ -194,7 +236,7 @@ export function createRequestHandler(
       const body = BODYLESS.has(request.method) ? undefined : await request.blob()
       const replayable = !body || body.size <= maxReplayBytes
       const attempt = sender(request, body, signal, { dpop, isApiAnswer, replayable })
-      const response = await proxyRequest(coordinator, expiryLeeway, { attempt, replayable, signal, isApiAnswer, onReplay })
+      const response = await proxyRequest(coordinators.for(url), expiryLeeway, { attempt, replayable, signal, isApiAnswer, onReplay })
       return stream ? closingUpstream(response, stream) : response
     } finally {
       done()

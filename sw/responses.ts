@@ -21,6 +21,13 @@ export const refreshUnavailable = (reason: string): Response =>
   answer(503, 'refresh-unavailable', 'token_refresh_unavailable', reason)
 
 /**
+ * What a request to an API of `resources` gets when the authorization
+ * server will not mint a token for it (`invalid_target`): the reason names
+ * the resource. The session is kept, and requests to the other APIs go on.
+ */
+export const resourceRefused = (reason: string): Response => answer(403, 'resource-refused', 'invalid_target', reason)
+
+/**
  * What a request gets when a redirect led it to a token endpoint: that
  * answer may hold tokens, and a page gets tokens from no one (B13); nor may a
  * redirect switch the session.

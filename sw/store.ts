@@ -54,8 +54,10 @@ export interface TokenStoreOptions {
  * sizes, leeway) are left out, so changing one keeps users signed in.
  */
 export function bindingOf(options: NormalizedOptions): string {
-  const { apiPrefixes, trustedOrigins, refreshUrl, loginUrl, logoutUrl, refreshProtocol, clientId, scope, dpop } = options
-  return JSON.stringify([apiPrefixes, trustedOrigins, refreshUrl, loginUrl, logoutUrl, refreshProtocol, clientId, scope, dpop])
+  const { apiPrefixes, trustedOrigins, refreshUrl, loginUrl, logoutUrl, refreshProtocol, clientId, scope, dpop, resources, resourceParameter } = options
+  const binding = [apiPrefixes, trustedOrigins, refreshUrl, loginUrl, logoutUrl, refreshProtocol, clientId, scope, dpop]
+  // Which token goes to which API: without `resources`, the binding sessions of earlier versions were written under.
+  return JSON.stringify(resources.length ? [...binding, resources, resourceParameter] : binding)
 }
 
 /** The tokens as stored: with the binding of the options that wrote them. */

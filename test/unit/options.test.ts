@@ -148,6 +148,8 @@ describe('normalizeOptions normalizes', () => {
       fields: DEFAULT_FIELD_PATHS,
       apiRouting: 'proxy',
       sessionCaches: [],
+      resources: [],
+      resourceParameter: 'resource',
     })
   })
 
@@ -188,6 +190,8 @@ describe('normalizeOptions normalizes', () => {
       fields: DEFAULT_FIELD_PATHS,
       apiRouting: 'proxy',
       sessionCaches: [],
+      resources: [],
+      resourceParameter: 'resource',
     })
   })
 
@@ -405,6 +409,8 @@ describe('endpoints on trusted origins', () => {
       fields: DEFAULT_FIELD_PATHS,
       apiRouting: 'proxy',
       sessionCaches: [],
+      resources: [],
+      resourceParameter: 'resource',
     })
   })
 })
@@ -451,6 +457,8 @@ describe('query round trip with trusted origins and endpoints', () => {
       fields: DEFAULT_FIELD_PATHS,
       apiRouting: 'proxy',
       sessionCaches: [],
+      resources: [],
+      resourceParameter: 'resource',
     })
   })
 

@@ -13,7 +13,7 @@ function plugin() {
   const store = new FakeStore({ accessToken: 'a1', refreshToken: 'r1' })
   const coordinator = createCoordinator({ store, refresh: async () => ({ kind: 'unavailable', reason: 'x' }), lock: (task) => task(), onRefreshed: () => {}, endSession: () => {} })
   const sessions = { epoch: 0, boundary: async () => {} } as ReturnType<typeof createSessionCaches>
-  return { plugin: createPlugin(coordinator, options, createMatcher(options, ORIGIN), sessions), sessions }
+  return { plugin: createPlugin({ login: coordinator, for: () => coordinator }, options, createMatcher(options, ORIGIN), sessions), sessions }
 }
 
 const request = new Request(`${ORIGIN}/api/items`)
