@@ -1,7 +1,7 @@
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Page } from '@playwright/test'
-import Provider from 'oidc-provider'
+import Provider, { errors as providerErrors } from 'oidc-provider'
 import type { DemoServer } from '../demo/server/app.js'
 import { lacks } from './engines/limits.js'
 import { createDpopVerifier, DpopRefusal, type DpopVerifier } from '../demo/server/dpop.js'
@@ -16,8 +16,13 @@ export function pkce(): { verifier: string; challenge: string } {
 
 export interface Oidc {
   provider: Provider
-  /** A session as a finished login leaves it, without the browser: a grant and its first refresh token, made in-process, exchanged once at the token endpoint. */
-  login(accountId: string): Promise<{ accessToken: string; refreshToken: string; grantId: string }>
+  /**
+   * A session as a finished login leaves it, without the browser: a grant and its first refresh token, made in-process,
+   * exchanged once at the token endpoint. With `resources`, the grant covers those resource indicators (scope `api`).
+   */
+  login(accountId: string, options?: { resources?: readonly string[] }): Promise<{ accessToken: string; refreshToken: string; grantId: string }>
+  /** Refresh tokens presented again after they were spent: each revoked its grant. */
+  readonly reuse: number
   /** Ends an access token at the provider now (what expiry does). */
   expire(accessToken: string): Promise<void>
 }
@@ -31,7 +36,24 @@ export interface Oidc {
  * then takes a bound token only with a proof of its key (and a nonce of its
  * own).
  */
-export async function startOidc(server: DemoServer, { dpop = false } = {}): Promise<Oidc> {
+export interface OidcOptions {
+  dpop?: boolean
+  /**
+   * Resource indicators (RFC 8707) the provider mints JWT access tokens for,
+   * each with its own `aud` and the scope `api`; any other is `invalid_target`.
+   */
+  resources?: readonly string[]
+  /**
+   * With `resources`: whether a refresh token grant that names a resource the
+   * grant does not cover spends the refresh token before it answers
+   * `invalid_target`, as oidc-provider 9 does when it rotates (the rotation
+   * runs before the resource is checked). False rotates only once the
+   * resource is known to be granted, as the README advises. @default true
+   */
+  spendOnRefusal?: boolean
+}
+
+export async function startOidc(server: DemoServer, { dpop = false, resources, spendOnRefusal = true }: OidcOptions = {}): Promise<Oidc> {
   const provider = new Provider(`${server.url}/oidc`, {
     clients: [
       {
@@ -45,13 +67,30 @@ export async function startOidc(server: DemoServer, { dpop = false } = {}): Prom
     ],
     scopes: ['openid', 'offline_access', 'api'],
     // Public clients get a new refresh token on every use; a spent one revokes the grant.
-    rotateRefreshToken: true,
+    rotateRefreshToken:
+      resources && !spendOnRefusal
+        ? (ctx) => {
+            const resource = ctx.oidc.params?.resource
+            return typeof resource !== 'string' || (ctx.oidc.entities.RefreshToken?.resourceIndicators.has(resource) ?? false)
+          }
+        : true,
     issueRefreshToken: async () => true,
     findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
     // Its built-in login and consent pages (any login, any password): the browser logs in for real.
     features: {
       devInteractions: { enabled: true },
       dPoP: dpop ? { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true } : { enabled: false },
+      resourceIndicators: resources
+        ? {
+            enabled: true,
+            // The login's own token (no resource asked for) stays the provider's opaque one, for /api/oidc/me.
+            defaultResource: async () => undefined,
+            getResourceServerInfo: async (_ctx, indicator) => {
+              if (!resources.includes(indicator)) throw new providerErrors.InvalidTarget()
+              return { scope: 'api', audience: indicator, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } }
+            },
+          }
+        : { enabled: false },
     },
     cookies: { keys: ['sw-token-proxy e2e'] },
     jwks: { keys: [generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' })] },
@@ -60,6 +99,10 @@ export async function startOidc(server: DemoServer, { dpop = false } = {}): Prom
     clientBasedCORS: (_ctx, origin) => origin === server.url,
   })
   provider.on('server_error', (_ctx, error) => console.error(error))
+  let reuse = 0
+  provider.on('grant.error', (_ctx, error) => {
+    if ((error as { error_detail?: string }).error_detail === 'refresh token already used') reuse++
+  })
   const callback = provider.callback()
   server.mount('/oidc', callback)
   const proofs = dpop ? createDpopVerifier() : undefined
@@ -67,13 +110,18 @@ export async function startOidc(server: DemoServer, { dpop = false } = {}): Prom
 
   return {
     provider,
-    async login(accountId) {
+    get reuse() {
+      return reuse
+    },
+    async login(accountId, { resources: granted = [] } = {}) {
       const grant = new provider.Grant({ accountId, clientId: CLIENT_ID })
       grant.addOIDCScope('openid offline_access')
+      for (const indicator of granted) grant.addResourceScope(indicator, 'api')
       const grantId = await grant.save()
       const client = await provider.Client.find(CLIENT_ID)
       if (!client) throw new Error(`no client ${CLIENT_ID}`)
-      const first = await new provider.RefreshToken({ accountId, client, grantId, gty: 'authorization_code', scope: 'openid offline_access' }).save()
+      const scope = granted.length ? 'openid offline_access api' : 'openid offline_access'
+      const first = await new provider.RefreshToken({ accountId, client, grantId, gty: 'authorization_code', scope, ...(granted.length ? { resource: [...granted] } : {}) }).save()
       const response = await fetch(`${server.url}/oidc/token`, {
         method: 'POST',
         body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: first, client_id: CLIENT_ID }),
@@ -121,7 +169,7 @@ async function resource(provider: Provider, req: IncomingMessage, res: ServerRes
  * with PKCE (and `dpop_jkt`, RFC 9449 §10, when given), the provider's own
  * login and consent pages, and the redirect back with the code.
  */
-export async function authorize(page: Page, server: DemoServer, { dpopJkt }: { dpopJkt?: string } = {}) {
+export async function authorize(page: Page, server: DemoServer, { dpopJkt, resources = [] }: { dpopJkt?: string; resources?: readonly string[] } = {}) {
   // The provider's login page imports a web font; there is no network to fetch it from.
   // (An engine that cannot route requests meets the closed network's own refusal instead.)
   if (!lacks('route')) await page.context().route(/fonts\.googleapis\.com/, (route) => route.abort())
@@ -132,7 +180,7 @@ export async function authorize(page: Page, server: DemoServer, { dpopJkt }: { d
     client_id: CLIENT_ID,
     response_type: 'code',
     redirect_uri: redirectUri,
-    scope: 'openid offline_access',
+    scope: resources.length ? 'openid offline_access api' : 'openid offline_access',
     prompt: 'consent', // OpenID Connect grants offline_access (a refresh token) only with consent asked
     code_challenge: challenge,
     code_challenge_method: 'S256',
@@ -141,6 +189,8 @@ export async function authorize(page: Page, server: DemoServer, { dpopJkt }: { d
   })) {
     url.searchParams.set(key, value)
   }
+  // Every API the app will call, each its own `resource` (RFC 8707 §2.1).
+  for (const indicator of resources) url.searchParams.append('resource', indicator)
   await page.goto(url.href)
   await page.locator('input[name=login]').fill('grace')
   await page.locator('input[name=password]').fill('any')

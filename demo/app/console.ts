@@ -5,7 +5,7 @@ declare global {
   interface Window {
     tokenProxy: TokenProxy
     /** Every refresh and logout event this page saw, in order. */
-    tokenProxyEvents: { type: 'refresh' | 'logout'; reason: string }[]
+    tokenProxyEvents: { type: 'refresh' | 'logout'; reason: string; resource?: string }[]
     /** Every session event this page saw, in order. */
     sessionEvents: Session[]
     /** Whether a worker controlled the page before `registerTokenProxy` ran. */
@@ -39,7 +39,7 @@ async function start() {
     ...(query.has('scope') ? { scope: query.get('scope')! } : {}),
     ...(query.has('stay') ? { onLogout: () => {} } : {}),
   })
-  window.tokenProxy.on('refresh', ({ reason }) => window.tokenProxyEvents.push({ type: 'refresh', reason }))
+  window.tokenProxy.on('refresh', ({ reason, resource }) => window.tokenProxyEvents.push(resource === undefined ? { type: 'refresh', reason } : { type: 'refresh', reason, resource }))
   window.tokenProxy.on('logout', ({ reason }) => window.tokenProxyEvents.push({ type: 'logout', reason }))
   window.tokenProxy.on('session', (session) => window.sessionEvents.push(session))
   state.textContent = 'ready'
