@@ -6,8 +6,12 @@ import { build, minify, type InlineConfig, type Rollup } from 'vite'
 
 const ROOT = resolve(import.meta.dirname, '..')
 
-/** Gzip budgets in bytes, checked by test/unit/size.test.ts. Raising one is a decision, not a fix. */
-export const BUDGETS = { worker: 12_288, client: 5_376, fetchOnlyApp: 5_376 } as const
+/**
+ * Gzip budgets in bytes, checked by test/unit/size.test.ts. Raising one is a decision, not a fix.
+ * Raised for `resources` (B19): 1,061 B in the worker (11,953 to 13,014) and 427 B in the page
+ * module (5,354 to 5,781), whose option checks the page still runs before registering (B14).
+ */
+export const BUDGETS = { worker: 13_312, client: 5_888, fetchOnlyApp: 5_888 } as const
 /** The targets the benchmarks issue set, reported beside the measurements. */
 export const TARGETS = { worker: 5_120, client: 1_536, fetchOnlyApp: 1_536 } as const
 

@@ -315,7 +315,7 @@ export const isUnder = (path: string, prefix: string) => path === prefix || path
 /** `resources` checked: each prefix an API URL the token may go to, each indicator an absolute URI without a fragment (RFC 8707 §2). */
 function resourceList(value: unknown, oauth2: boolean, origin: string, trusted: readonly string[], apiPrefixes: readonly string[]): Resource[] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw invalid('resources', "an object such as { 'https://billing.example.com/v1/': 'https://billing.example.com' }", value)
+    throw invalid('resources', "an object such as { '/api/files/': 'urn:files' }", value)
   }
   const entries = Object.entries(value)
   if (entries.length > 0 && !oauth2) throw invalid('resources', "left out unless `refreshProtocol` is 'oauth2'", value)
@@ -324,10 +324,10 @@ function resourceList(value: unknown, oauth2: boolean, origin: string, trusted: 
       const url = isSameOriginPath(prefix) ? new URL(prefix, origin) : parseUrl(prefix)
       const path = url?.pathname.replace(/\/+$/, '')
       if (!url || url.search || url.hash || /[?#]/.test(prefix) || !(url.origin === origin || trusted.includes(url.origin)) || !apiPrefixes.some((api) => isUnder(path!, api))) {
-        throw invalid(`resources['${prefix}']`, "keyed by an API's URL prefix under `apiPrefix`, on the worker's origin or one of `trustedOrigins`", prefix)
+        throw invalid(`resources['${prefix}']`, "keyed by an API's URL prefix under `apiPrefix` (on this origin or one of `trustedOrigins`)", prefix)
       }
       if (typeof indicator !== 'string' || !parseUrl(indicator) || indicator.includes('#')) {
-        throw invalid(`resources['${prefix}']`, "a resource indicator: an absolute URI without a fragment, such as 'https://billing.example.com' or 'urn:files'", indicator)
+        throw invalid(`resources['${prefix}']`, "a resource indicator: an absolute URI without a fragment, such as 'urn:files'", indicator)
       }
       return { origin: url.origin, path: path!, indicator }
     })
@@ -413,7 +413,7 @@ export function normalizeOptions(options: TokenProxyOptions, origin: string): No
   const resourceParameter = given('resourceParameter')
   // A form name of its own: not one the grant itself sends.
   if (typeof resourceParameter !== 'string' || !/^[\w.-]+$/.test(resourceParameter) || ['grant_type', 'refresh_token', 'client_id', 'scope'].includes(resourceParameter)) {
-    throw invalid('resourceParameter', "a form parameter name such as 'resource' or 'audience'", resourceParameter)
+    throw invalid('resourceParameter', "a form parameter name such as 'audience'", resourceParameter)
   }
   if (options.resourceParameter !== undefined && !oauth2) throw invalid('resourceParameter', oauth2Only, options.resourceParameter)
   const apiPrefixes = list.map(prefix)

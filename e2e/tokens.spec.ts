@@ -72,7 +72,7 @@ test.describe('setTokens and logout', () => {
       "TokenProxyOptionsError: Failed to register the token proxy: `loginPath` must be a same-origin path such as '/login', got '//evil.example'.",
       "TokenProxyOptionsError: Failed to configure the token proxy: `refreshUrl` must be a same-origin path such as '/api/auth/refresh', or a URL on one of `trustedOrigins`, got 'https://x'.",
       'TokenProxyOptionsError: Failed to configure the token proxy: `apiPrefix` must be a path or a non-empty list of paths, got [].',
-      'TokenProxyOptionsError: Failed to configure the token proxy: unknown option `refreshUrI`; the options are apiPrefix, refreshUrl, trustedOrigins, refreshProtocol, clientId, scope, loginUrl, logoutUrl, refreshTimeout, maxReplayBytes, expiryLeeway, dpop, fields, apiRouting, sessionCaches.',
+      'TokenProxyOptionsError: Failed to configure the token proxy: unknown option `refreshUrI`; the options are apiPrefix, refreshUrl, trustedOrigins, refreshProtocol, clientId, scope, loginUrl, logoutUrl, refreshTimeout, maxReplayBytes, expiryLeeway, dpop, fields, apiRouting, sessionCaches, resources, resourceParameter.',
       'TokenProxyOptionsError: Failed to register the token proxy: unknown option `loginPth`; the options are workerUrl, worker, scope, loginPath, onLogout, timeout.',
     ])
     expect(errors.registrations).toBe(0)
