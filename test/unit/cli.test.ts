@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
@@ -16,6 +16,20 @@ describe('the sw-token-proxy command', () => {
     try {
       await expect(init(['public', '--apiPrefix', '--refreshUrl', '/x'], cwd)).rejects.toThrow('--apiPrefix needs a value')
       await expect(init(['public', '--refreshUrl', '/x', '--apiPrefix'], cwd)).rejects.toThrow('--apiPrefix needs a value')
+    } finally {
+      await rm(cwd, { recursive: true, force: true })
+    }
+  })
+
+  it('B19 writes resources given as --resources.<prefix> flags into the worker file, URL prefixes included', async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'sw-token-proxy-cli-'))
+    try {
+      const flags = ['--apiPrefix', '/api/', '--apiPrefix', '/v1/', '--refreshUrl', '/oauth/token', '--refreshProtocol', 'oauth2', '--clientId', 'spa']
+      const more = ['--trustedOrigins', 'https://billing.example', '--resources.https://billing.example/v1/=https://billing.example', '--resources./api/files/', 'urn:files']
+      const file = await init(['public', ...flags, ...more], cwd)
+      const code = await readFile(join(cwd, file), 'utf8')
+      expect(code).toContain('"resources":{"https://billing.example/v1/":"https://billing.example","/api/files/":"urn:files"}')
+      await expect(init(['public', ...flags, '--resources./elsewhere/', 'urn:x'], cwd)).rejects.toThrow(/`resources\['\/elsewhere\/'\]` must be keyed by an API's URL prefix/)
     } finally {
       await rm(cwd, { recursive: true, force: true })
     }
