@@ -121,6 +121,69 @@ export async function registerTokenProxy(options: RegisterTokenProxyOptions): Pr
   }
 }
 
+type Listeners = Map<string, Set<(event: never) => void>>
+
+/**
+ * The page's one ear for the worker, however often `registerTokenProxy`
+ * runs (a remount, a hot reload): one message listener, every proxy's
+ * listeners told each event once, and the latest call's `loginPath` and
+ * `onLogout` deciding what a LOGOUT does.
+ */
+interface Channel {
+  proxies: Listeners[]
+  loginPath: string
+  onLogout?: ((event: LogoutEvent) => void) | undefined
+}
+let channel: Channel | undefined
+
+/** Joins the page's channel (made on the first call) with listeners of its own. */
+function hear(container: ServiceWorkerContainer, loginPath: string, onLogout: RegisterTokenProxyOptions['onLogout']): Listeners {
+  const listeners: Listeners = new Map()
+  if (!channel) {
+    const heard: Channel = (channel = { proxies: [], loginPath })
+    const emit = <K extends keyof TokenProxyEvents>(type: K, event: TokenProxyEvents[K]) => {
+      for (const proxy of heard.proxies) {
+        for (const listener of proxy.get(type) ?? []) {
+          // One listener's error stops neither the others nor the redirect: it is reported, as an uncaught one.
+          try {
+            ;(listener as (event: TokenProxyEvents[K]) => void)(event)
+          } catch (error) {
+            queueMicrotask(() => {
+              throw error
+            })
+          }
+        }
+      }
+    }
+    let leaving = false
+    container.addEventListener('message', (event) => {
+      // Only our controller speaks for the token proxy, with one exception: a
+      // LOGOUT from any service worker of the origin (the container delivers no
+      // others), so that one from another registration or an outgoing version
+      // still logs this tab out. A logout can only make the page safer.
+      if (!(event.source instanceof ServiceWorker) || !isWorkerMessage(event.data)) return
+      const message = event.data
+      if (message.type !== 'LOGOUT' && event.source !== container.controller) return
+      if (message.type === 'REFRESHED') emit('refresh', message.resource === undefined ? { reason: message.reason } : { reason: message.reason, resource: message.resource })
+      if (message.type === 'SESSION') emit('session', message.session)
+      if (message.type === 'LOGOUT') {
+        const logout: LogoutEvent = { reason: message.reason }
+        emit('logout', logout)
+        if (heard.onLogout) heard.onLogout(logout)
+        // Once, and not from the login page itself: a second LOGOUT (another tab's, another worker's) changes nothing.
+        else if (!leaving && location.pathname !== new URL(heard.loginPath, location.href).pathname) {
+          leaving = true
+          location.assign(loginRedirect(heard.loginPath, location))
+        }
+      }
+    })
+    container.startMessages()
+  }
+  Object.assign(channel, { loginPath, onLogout })
+  channel.proxies.push(listeners)
+  return listeners
+}
+
 /** `registerTokenProxy` once its options were checked. */
 async function connect(
   container: ServiceWorkerContainer,
@@ -139,47 +202,10 @@ async function connect(
   const scriptUrl = new URL(url, location.href).href
   const removed = await removeCopies(container, registration, scriptUrl)
   await checkScope(container, registration, scriptUrl)
-  let controller = await waitForControl(container, registration, scriptUrl, timeout, removed)
-  container.addEventListener('controllerchange', () => {
-    if (container.controller) controller = container.controller
-  })
-
-  const listeners = new Map<string, Set<(event: never) => void>>()
-  const emit = <K extends keyof TokenProxyEvents>(type: K, event: TokenProxyEvents[K]) => {
-    for (const listener of listeners.get(type) ?? []) {
-      // One listener's error stops neither the others nor the redirect: it is reported, as an uncaught one.
-      try {
-        ;(listener as (event: TokenProxyEvents[K]) => void)(event)
-      } catch (error) {
-        queueMicrotask(() => {
-          throw error
-        })
-      }
-    }
-  }
-  let leaving = false
-  container.addEventListener('message', (event) => {
-    // Only our controller speaks for the token proxy, with one exception: a
-    // LOGOUT from any service worker of the origin (the container delivers no
-    // others), so that one from another registration or an outgoing version
-    // still logs this tab out. A logout can only make the page safer.
-    if (!(event.source instanceof ServiceWorker) || !isWorkerMessage(event.data)) return
-    const message = event.data
-    if (message.type !== 'LOGOUT' && event.source !== container.controller) return
-    if (message.type === 'REFRESHED') emit('refresh', message.resource === undefined ? { reason: message.reason } : { reason: message.reason, resource: message.resource })
-    if (message.type === 'SESSION') emit('session', message.session)
-    if (message.type === 'LOGOUT') {
-      const logout: LogoutEvent = { reason: message.reason }
-      emit('logout', logout)
-      if (onLogout) onLogout(logout)
-      // Once, and not from the login page itself: a second LOGOUT (another tab's, another worker's) changes nothing.
-      else if (!leaving && location.pathname !== new URL(loginPath, location.href).pathname) {
-        leaving = true
-        location.assign(loginRedirect(loginPath, location))
-      }
-    }
-  })
-  container.startMessages()
+  const controller = await waitForControl(container, registration, scriptUrl, timeout, removed)
+  // The worker that controls the page now: a new version may have taken over since.
+  const current = () => container.controller ?? controller
+  const listeners = hear(container, loginPath, onLogout)
 
   const hello = await resultOf(controller, { type: 'HELLO' }, timeout, what).catch((cause: unknown) => {
     throw new TokenProxyError(failed(what, `the worker at ${new URL(controller.scriptURL).pathname} does not answer: does it call installTokenProxy?`), { cause })
@@ -192,24 +218,24 @@ async function connect(
   if (!hello.ok) console.warn(new TokenProxyError(failed(what, hello.error)))
 
   return {
-    worker: () => controller,
+    worker: current,
     async setTokens(tokens) {
       const problem = checkTokens(tokens)
       if (problem) throw new TokenProxyOptionsError(failed('set the tokens', problem))
       const { accessToken, refreshToken, expiresAt } = tokens
-      await ask(controller, { type: 'SET_TOKENS', tokens: { accessToken, refreshToken, expiresAt } }, timeout, 'set the tokens')
+      await ask(current(), { type: 'SET_TOKENS', tokens: { accessToken, refreshToken, expiresAt } }, timeout, 'set the tokens')
     },
     async session() {
-      const { session } = await ask(controller, { type: 'SESSION' }, timeout, 'read the session')
+      const { session } = await ask(current(), { type: 'SESSION' }, timeout, 'read the session')
       if (!session) throw new TokenProxyError(failed('read the session', 'the worker answered without one'))
       return { active: session.active, expiresAt: session.expiresAt }
     },
     async dpopThumbprint() {
-      const { thumbprint } = await ask(controller, { type: 'DPOP_THUMBPRINT' }, timeout, 'read the DPoP key thumbprint')
+      const { thumbprint } = await ask(current(), { type: 'DPOP_THUMBPRINT' }, timeout, 'read the DPoP key thumbprint')
       if (typeof thumbprint !== 'string') throw new TokenProxyError(failed('read the DPoP key thumbprint', 'the worker answered without one'))
       return thumbprint
     },
-    logout: async () => void (await ask(controller, { type: 'LOGOUT' }, timeout, 'log out')),
+    logout: async () => void (await ask(current(), { type: 'LOGOUT' }, timeout, 'log out')),
     on(type, listener) {
       const set = listeners.get(type) ?? new Set()
       listeners.set(type, set.add(listener as (event: never) => void))

@@ -96,6 +96,29 @@ test.describe('setTokens and logout', () => {
     if (watching) expect(errors).toContain('a listener of the app with a bug')
   })
 
+  test('registerTokenProxy called again (a remount, a hot reload) listens once: every proxy hears each event once, and only the latest call decides what LOGOUT does', async ({ page, server }) => {
+    await page.goto(`${server.url}/console?manual`)
+    const heard = await page.evaluate(async () => {
+      const heard: string[] = []
+      const options = { workerUrl: '/sw.js', worker: { apiPrefix: '/api/', refreshUrl: '/api/auth/refresh' } }
+      const first = await window.registerTokenProxy({ ...options, onLogout: () => heard.push('first onLogout') })
+      const second = await window.registerTokenProxy({ ...options, onLogout: () => heard.push('second onLogout') })
+      first.on('logout', () => heard.push('first listener'))
+      second.on('logout', () => heard.push('second listener'))
+      first.on('session', ({ active }) => heard.push(`first session ${active}`))
+      second.on('session', ({ active }) => heard.push(`second session ${active}`))
+      await second.setTokens({ accessToken: 'a1', refreshToken: 'r1' })
+      // Every tab hears LOGOUT from the worker: wait for the app's own handler.
+      await new Promise<void>((resolve) => {
+        second.on('logout', () => setTimeout(resolve, 0))
+        void first.logout()
+      })
+      return heard
+    })
+    expect(heard.filter((h) => h.includes('session'))).toEqual(['first session true', 'second session true', 'first session false', 'second session false'])
+    expect(heard.filter((h) => !h.includes('session'))).toEqual(['first listener', 'second listener', 'second onLogout'])
+  })
+
   test('B14 registerTokenProxy rejects once its timeout is over, whatever step it is at', async ({ page, server }) => {
     await page.goto(`${server.url}/console?manual`)
     const outcome = await page.evaluate(() =>
