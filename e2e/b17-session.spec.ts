@@ -1,4 +1,4 @@
-import { recordTokenProxyEvents } from '../playwright/index.js'
+import { recordTokenProxyEvents, tokenProxy } from '../playwright/index.js'
 import { expect, loginThroughPage, storedTokens, test } from './fixtures.js'
 import { needs } from './engines/limits.js'
 
@@ -53,7 +53,8 @@ test.describe('B17 session boundaries: what the page may know', () => {
     await expect(app.locator('#state')).toHaveAttribute('data-ready', 'true')
     await loginThroughPage(app)
     await app.evaluate(() => window.tokenProxy.logout())
-    await expect.poll(() => login.evaluate(() => window.__swTokenProxyEvents)).toEqual([{ type: 'logout', reason: 'logout' }])
+    const helper = tokenProxy(login)
+    await expect.poll(async () => (await helper.events()).filter((e) => e.type === 'logout')).toEqual([{ type: 'logout', reason: 'logout' }])
     // A round trip after the LOGOUT: a navigation it started would have torn this page down.
     expect(await login.evaluate(async () => (await fetch('/api/me')).status)).toBe(401)
     expect(login.url()).toBe(`${server.url}/login`)

@@ -29,7 +29,7 @@ test.describe('sw-token-proxy/playwright', () => {
     expect(await status(page, '/api/me?2')).toBe(200)
     expect(server.requestsTo('/api/auth/refresh')).toHaveLength(1)
     expect(authorizations(server, '/api/me')[1]).not.toBe(`Bearer ${accessToken}`)
-    expect(await tokenProxy.events()).toEqual([{ type: 'refresh', reason: 'expiry' }])
+    expect(await tokenProxy.events()).toContainEqual({ type: 'refresh', reason: 'expiry' })
 
     if (can('cdp')) {
       expect(await tokenProxy.workerStatus()).toBe('running')
@@ -51,10 +51,14 @@ test.describe('sw-token-proxy/playwright', () => {
     expect(server.requestsTo('/api/auth/refresh')).toHaveLength(1)
 
     await tokenProxy.logout()
-    await expect.poll(() => tokenProxy.events()).toEqual([
+    // As proxy.on hears them: the refresh, the logout, and the session as it changed (signed in, expired now, refreshed, ended).
+    await expect.poll(async () => (await tokenProxy.events()).filter((e) => e.type !== 'session')).toEqual([
       { type: 'refresh', reason: 'expiry' },
       { type: 'logout', reason: 'logout' },
     ])
+    const sessions = (await tokenProxy.events()).flatMap((e) => (e.type === 'session' ? [e.session] : []))
+    expect(sessions.map((session) => session.active)).toEqual([true, true, true, false])
+    expect(sessions[1]!.expiresAt).toBeLessThan(sessions[2]!.expiresAt!)
     expect(await status(page, '/api/me?5')).toBe(401)
     expect(authorizations(server, '/api/me').at(-1)).toBeNull()
   })

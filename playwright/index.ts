@@ -17,14 +17,43 @@ import {
   type PlaywrightWorkerOptions,
   type TestType,
 } from '@playwright/test'
-import { PROTOCOL_VERSION, type LogoutReason, type PageMessage, type RefreshReason, type Unversioned } from '../common/protocol.js'
+import { isWorkerMessage, PROTOCOL_VERSION, type Answer, type LogoutReason, type PageMessage, type RefreshReason, type Session, type Unversioned } from '../common/protocol.js'
 import type { Tokens } from '../common/tokens.js'
 import { DB_NAME, STORE_NAME, TOKENS_KEY } from '../common/storage.js'
 
 export type { Tokens }
 
-/** An event of the proxy, as the page received it from the worker. */
-export type TokenProxyEvent = { type: 'refresh'; reason: RefreshReason } | { type: 'logout'; reason: LogoutReason }
+/** An event of the proxy, as the page's `proxy.on` hears it from the worker. */
+export type TokenProxyEvent =
+  /** `resource`: the API of `resources` whose token was refreshed; absent for the login's token. */
+  | { type: 'refresh'; reason: RefreshReason; resource?: string }
+  | { type: 'logout'; reason: LogoutReason }
+  | { type: 'session'; session: Session }
+
+/** A message a service worker posted to the page, as the page received it: recorded raw, read with the protocol module. */
+export interface ReceivedMessage {
+  data: unknown
+  /** Whether it came from the page's controller at the time. */
+  fromController: boolean
+}
+
+/**
+ * The proxy's events in `messages`, as the page module makes them (see
+ * `registerTokenProxy`): messages of the protocol, of any version; refreshes
+ * and session changes from the page's own controller, a LOGOUT from any
+ * worker of the origin.
+ */
+export function eventsOf(messages: readonly ReceivedMessage[]): TokenProxyEvent[] {
+  const events: TokenProxyEvent[] = []
+  for (const { data, fromController } of messages) {
+    if (!isWorkerMessage(data)) continue
+    if (data.type === 'LOGOUT') events.push({ type: 'logout', reason: data.reason })
+    if (!fromController) continue
+    if (data.type === 'REFRESHED') events.push(data.resource === undefined ? { type: 'refresh', reason: data.reason } : { type: 'refresh', reason: data.reason, resource: data.resource })
+    if (data.type === 'SESSION') events.push({ type: 'session', session: data.session })
+  }
+  return events
+}
 
 export interface TokenProxyHelper {
   /** Resolves once a service worker controls the page (`registerTokenProxy` resolves at the same point). */
@@ -41,39 +70,42 @@ export interface TokenProxyHelper {
   restartWorker(): Promise<void>
   /** Whether the page's worker runs now, as the browser reports it. */
   workerStatus(): Promise<WorkerStatus>
-  /** The proxy's events this page received since it loaded, in order. Needs `recordTokenProxyEvents` (the `test` fixture calls it). */
+  /** The proxy's events this page received since it loaded, in order, as `proxy.on` hears them. Needs `recordTokenProxyEvents` (the `test` fixture calls it). */
   events(): Promise<TokenProxyEvent[]>
 }
 
 declare global {
   interface Window {
-    __swTokenProxyEvents?: TokenProxyEvent[]
+    __swTokenProxyMessages?: ReceivedMessage[]
   }
 }
 
 /**
- * Records the proxy's events in every page of `context` from its first
- * script on. Call it before the pages navigate.
+ * Records what the service workers of the origin post to every page of
+ * `context`, from its first script on; `events()` reads the proxy's events
+ * out of it with the protocol module. Call it before the pages navigate.
  */
 export async function recordTokenProxyEvents(context: BrowserContext): Promise<void> {
-  await context.addInitScript((version: number) => {
+  await context.addInitScript(() => {
     const container = navigator.serviceWorker
-    if (!container || window.__swTokenProxyEvents) return
-    const events: TokenProxyEvent[] = (window.__swTokenProxyEvents = [])
-    container.addEventListener('message', ({ data, source }) => {
-      if (data?.tokenProxy !== version) return
-      // As the client does: refreshes from the page's own worker, a logout from any worker of the origin.
-      if (data.type === 'REFRESHED' && source === container.controller) events.push({ type: 'refresh', reason: data.reason })
-      if (data.type === 'LOGOUT') events.push({ type: 'logout', reason: data.reason })
-    })
-  }, PROTOCOL_VERSION)
+    if (!container || window.__swTokenProxyMessages) return
+    const messages: ReceivedMessage[] = (window.__swTokenProxyMessages = [])
+    container.addEventListener('message', ({ data, source }) => messages.push({ data, fromController: source !== null && source === container.controller }))
+  })
 }
 
-/** Sends one message to the page's controller and waits for its answer. */
-function ask(page: Page, message: Unversioned<PageMessage>, timeout = 10_000): Promise<void> {
-  return page.evaluate(
-    ({ message, version, timeout }) =>
-      new Promise<void>((resolve, reject) => {
+/** The answer of the worker to a page message, once the protocol module has read it. */
+function answerOf(type: string, data: unknown): Answer {
+  if (!isWorkerMessage(data) || data.type !== 'RESULT') throw new Error(`sw-token-proxy: the worker answered ${type} with something else than a result`)
+  if (!data.ok) throw new Error(`sw-token-proxy: the worker refused ${type}: ${data.error}`)
+  return data
+}
+
+/** Sends one message of the protocol to the page's controller, and reads its answer with the protocol module. */
+async function ask(page: Page, message: Unversioned<PageMessage>, timeout = 10_000): Promise<Answer> {
+  const data = await page.evaluate(
+    ({ message, timeout }) =>
+      new Promise<unknown>((resolve, reject) => {
         const controller = navigator.serviceWorker?.controller
         if (!controller) return reject(new Error('sw-token-proxy: no service worker controls this page; call waitForControl() first'))
         const channel = new MessageChannel()
@@ -81,13 +113,13 @@ function ask(page: Page, message: Unversioned<PageMessage>, timeout = 10_000): P
         channel.port1.onmessage = ({ data }) => {
           clearTimeout(timer)
           channel.port1.close()
-          if (data?.type === 'RESULT' && data.ok) resolve()
-          else reject(new Error(`sw-token-proxy: the worker refused ${message.type}: ${data?.error ?? 'bad answer'}`))
+          resolve(data)
         }
-        controller.postMessage({ tokenProxy: version, ...message }, [channel.port2])
+        controller.postMessage(message, [channel.port2])
       }),
-    { message, version: PROTOCOL_VERSION, timeout },
+    { message: { tokenProxy: PROTOCOL_VERSION, ...message } as PageMessage, timeout },
   )
+  return answerOf(message.type, data)
 }
 
 /**
@@ -117,7 +149,9 @@ async function expireNow(page: Page, timeout = 10_000): Promise<void> {
           read.onsuccess = () => {
             if (!read.result) return none()
             const now = Date.now()
-            tokens.put({ ...read.result, expiresAt: now }, key)
+            // Every token of the session: the login's, and each API's of `resources`.
+            const resources = Object.fromEntries(Object.entries(read.result.resources ?? {}).map(([indicator, token]) => [indicator, { ...(token as object), expiresAt: now }]))
+            tokens.put({ ...read.result, expiresAt: now, ...(read.result.resources ? { resources } : {}) }, key)
             tx.oncomplete = () => {
               new BroadcastChannel(db).postMessage('changed')
               resolve(now)
@@ -131,17 +165,7 @@ async function expireNow(page: Page, timeout = 10_000): Promise<void> {
   // The worker reads storage again when the broadcast reaches it: wait until it tells that expiry.
   const deadline = Date.now() + timeout
   for (;;) {
-    const session = await page.evaluate(
-      ({ version }) =>
-        new Promise<{ expiresAt: number | null } | undefined>((resolve) => {
-          const controller = navigator.serviceWorker?.controller
-          if (!controller) return resolve(undefined)
-          const channel = new MessageChannel()
-          channel.port1.onmessage = ({ data }) => resolve(data?.session)
-          controller.postMessage({ tokenProxy: version, type: 'SESSION' }, [channel.port2])
-        }),
-      { version: PROTOCOL_VERSION },
-    )
+    const { session } = await ask(page, { type: 'SESSION' }, timeout)
     if (session?.expiresAt === expiresAt) return
     if (Date.now() > deadline) throw new Error(`sw-token-proxy: the worker did not take the new expiry within ${timeout} ms`)
   }
@@ -227,9 +251,9 @@ export function tokenProxy(page: Page): TokenProxyHelper {
     async waitForControl({ timeout = 10_000 } = {}) {
       await page.waitForFunction(() => !!navigator.serviceWorker?.controller, undefined, { timeout })
     },
-    setTokens: (tokens) => ask(page, { type: 'SET_TOKENS', tokens }),
+    setTokens: async (tokens) => void (await ask(page, { type: 'SET_TOKENS', tokens })),
     expireAccessToken: () => expireNow(page),
-    logout: () => ask(page, { type: 'LOGOUT' }),
+    logout: async () => void (await ask(page, { type: 'LOGOUT' })),
     async stopWorker() {
       await (await stop()).cdp.detach()
     },
@@ -248,9 +272,9 @@ export function tokenProxy(page: Page): TokenProxyHelper {
       return worker.version.runningStatus
     },
     async events() {
-      const events = await page.evaluate(() => window.__swTokenProxyEvents)
-      if (!events) throw new Error('sw-token-proxy: events are not recorded; call recordTokenProxyEvents(context) before the page loads, or use the `test` fixture')
-      return events
+      const messages = await page.evaluate(() => window.__swTokenProxyMessages)
+      if (!messages) throw new Error('sw-token-proxy: events are not recorded; call recordTokenProxyEvents(context) before the page loads, or use the `test` fixture')
+      return eventsOf(messages)
     },
   }
 }

@@ -1,3 +1,4 @@
+import { eventsOf } from '../../playwright/index.js'
 import { describe, expect, it } from 'vitest'
 import { isPageMessage, isWorkerMessage } from '../../common/protocol.js'
 import { checkTokens } from '../../common/tokens.js'
@@ -111,5 +112,30 @@ describe('B14 checkTokens', () => {
     ['a Date expiresAt', { accessToken: 'a', expiresAt: new Date(0) }],
   ])('rejects %s', (_, tokens) => {
     expect(checkTokens(tokens)).toBe('`expiresAt` must be epoch milliseconds when given')
+  })
+})
+
+describe("the Playwright helper reads the page's messages with the protocol module", () => {
+  const session = { active: true, expiresAt: 5 }
+  it('events as proxy.on hears them: any protocol version; refresh and session from the controller only, LOGOUT from any worker; nothing else', () => {
+    expect(
+      eventsOf([
+        { data: { tokenProxy: 1, type: 'REFRESHED', reason: 'expiry' }, fromController: true },
+        { data: { tokenProxy: 2, type: 'REFRESHED', reason: 'unauthorized', resource: 'urn:files' }, fromController: true },
+        { data: { tokenProxy: 1, type: 'REFRESHED', reason: 'expiry' }, fromController: false },
+        { data: { tokenProxy: 1, type: 'SESSION', session }, fromController: true },
+        { data: { tokenProxy: 1, type: 'SESSION', session }, fromController: false },
+        { data: { tokenProxy: 3, type: 'LOGOUT', reason: 'logout' }, fromController: false },
+        { data: { type: 'LOGOUT', reason: 'logout' }, fromController: true },
+        { data: { tokenProxy: 0, type: 'LOGOUT', reason: 'logout' }, fromController: true },
+        { data: { tokenProxy: 1, type: 'SKIP_WAITING' }, fromController: true },
+        { data: 'hello', fromController: true },
+      ]),
+    ).toStrictEqual([
+      { type: 'refresh', reason: 'expiry' },
+      { type: 'refresh', reason: 'unauthorized', resource: 'urn:files' },
+      { type: 'session', session },
+      { type: 'logout', reason: 'logout' },
+    ])
   })
 })
