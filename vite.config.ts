@@ -4,12 +4,14 @@ import { defineConfig, type UserConfig } from 'vite'
 const root = import.meta.dirname
 
 /**
- * Four builds, chosen with `--mode`:
+ * The builds, chosen with `--mode`:
  * - `lib`: `dist/client.js`, `dist/sw/index.js` and `dist/playwright.js`, ES
  *   modules for bundlers and test runners, and `dist/vite.js` and
  *   `dist/cli.js` for Node, dependencies left as imports;
  * - `sw`: `dist/sw.js`, the standalone worker, one classic script with
- *   everything inlined (`sw-dev`: `dist/sw.development.js`, see `standalone`);
+ *   everything inlined (`sw-dev`: `dist/sw.development.js`, see `standalone`;
+ *   `sw-written` and `sw-written-bearer`: the worker files written with
+ *   options, see sw/written.ts);
  * - `demo`: the demo app's pages into `demo/dist`.
  */
 /**
@@ -18,7 +20,7 @@ const root = import.meta.dirname
  * refresh and replay, what was left alone and why) and unminified, for the
  * Vite plugin's dev server and `sw-token-proxy init --development`.
  */
-function standalone(env: 'production' | 'development'): UserConfig {
+function standalone(env: 'production' | 'development', entry = 'sw/standalone.ts', fileName = env === 'production' ? 'sw.js' : 'sw.development.js'): UserConfig {
   return {
     // Workbox, and the proxy, read process.env.NODE_ENV to leave out the development logging.
     define: { 'process.env.NODE_ENV': JSON.stringify(env) },
@@ -26,7 +28,7 @@ function standalone(env: 'production' | 'development'): UserConfig {
       outDir: 'dist',
       emptyOutDir: false,
       minify: env === 'production',
-      lib: { entry: resolve(root, 'sw/standalone.ts'), formats: ['iife'], name: 'swTokenProxy', fileName: () => (env === 'production' ? 'sw.js' : 'sw.development.js') },
+      lib: { entry: resolve(root, entry), formats: ['iife'], name: 'swTokenProxy', fileName: () => fileName },
     },
   }
 }
@@ -59,6 +61,9 @@ const builds: Record<string, UserConfig> = {
   },
   sw: standalone('production'),
   'sw-dev': standalone('development'),
+  // The worker files written with options (sw/written.ts): no URL reader; DPoP's code only in the first.
+  'sw-written': standalone('production', 'sw/written-dpop.ts', 'sw.written.js'),
+  'sw-written-bearer': standalone('production', 'sw/written-bearer.ts', 'sw.written.bearer.js'),
   demo: {
     root: resolve(root, 'demo/app'),
     build: {
@@ -77,6 +82,6 @@ const builds: Record<string, UserConfig> = {
 
 export default defineConfig(({ mode }) => {
   const config = builds[mode]
-  if (!config) throw new Error(`vite.config.ts: unknown mode '${mode}', use --mode lib, sw, sw-dev or demo`)
+  if (!config) throw new Error(`vite.config.ts: unknown mode '${mode}', use --mode lib, sw, sw-dev, sw-written, sw-written-bearer or demo`)
   return config
 })

@@ -11,9 +11,12 @@ const ROOT = resolve(import.meta.dirname, '..')
  * Raised for `resources` (B19): 1,061 B in the worker (11,953 to 13,014) and 427 B in the page
  * module (5,354 to 5,781), whose option checks the page still runs before registering (B14).
  */
-export const BUDGETS = { worker: 13_312, client: 5_888, fetchOnlyApp: 5_888 } as const
-/** The targets the benchmarks issue set, reported beside the measurements. */
-export const TARGETS = { worker: 5_120, client: 1_536, fetchOnlyApp: 1_536 } as const
+export const BUDGETS = { worker: 13_312, writtenWorker: 12_032, client: 5_888, fetchOnlyApp: 5_888 } as const
+/**
+ * The targets the issues set, reported beside the measurements: the worker file written for
+ * typical options (in the file, no DPoP) at most 6 KB; the generic `sw.js` no larger than 8,427 B.
+ */
+export const TARGETS = { worker: 8_427, writtenWorker: 6_144, client: 1_536, fetchOnlyApp: 1_536 } as const
 
 export interface SizeResult {
   name: string
@@ -47,6 +50,17 @@ async function bundle(config: InlineConfig): Promise<Rollup.OutputChunk> {
 /** `dist/sw.js` exactly as `npm run build` writes it, built in memory. */
 export function standaloneWorker(): Promise<Rollup.OutputChunk> {
   return bundle({ configFile: join(ROOT, 'vite.config.ts'), mode: 'sw' })
+}
+
+/**
+ * The worker file `sw-token-proxy init` and the Vite plugin write for
+ * typical options (in the file, no DPoP): `dist/sw.written.bearer.js`, built
+ * in memory, behind the options line a file carries.
+ */
+export async function writtenWorker(): Promise<string> {
+  const { workerFile } = await import('../node/worker-file.js')
+  const code = (await bundle({ configFile: join(ROOT, 'vite.config.ts'), mode: 'sw-written-bearer' })).code
+  return workerFile({ apiPrefix: '/api/', refreshUrl: '/api/auth/refresh', loginUrl: '/api/auth/login', logoutUrl: '/api/auth/logout' }, code)
 }
 
 /**
@@ -102,6 +116,7 @@ const AUTH_REFRESH = join(ROOT, 'node_modules/axios-auth-refresh/dist/index.esm.
 /** Benchmark 4: bytes of what users ship, this project's and the alternatives', and what ours are made of. */
 export async function measureSizes(): Promise<{ sizes: SizeResult[]; breakdowns: Breakdown[] }> {
   const worker = await standaloneWorker()
+  const written = await writtenWorker()
   const client = await minifiedClient()
   const axa = await readFile(AXA)
   const app = await fetchOnlyApp()
@@ -109,6 +124,7 @@ export async function measureSizes(): Promise<{ sizes: SizeResult[]; breakdowns:
   return {
     sizes: [
       sizeOf('sw-token-proxy: dist/sw.js (standalone worker)', worker.code),
+      sizeOf('sw-token-proxy: the worker file written for typical options (no DPoP; sw.written.bearer.js)', written),
       sizeOf('sw-token-proxy: client, minified, without axios', client.code),
       {
         name: 'sw-token-proxy: what a fetch-only app ships for it (Vite production build, with − without)',

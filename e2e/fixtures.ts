@@ -6,7 +6,7 @@ import { test as base, firefox, type Browser, type Page } from '@playwright/test
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { proxyOptions } from '../demo/app/config.js'
 import { startDemoServer, type DemoServer } from '../demo/server/app.js'
-import { workerFile } from '../node/worker-file.js'
+import { readStandalone, workerFile } from '../node/worker-file.js'
 import type { TokenProxyOptions } from '../common/options.js'
 import type { Tokens } from '../common/tokens.js'
 import { ENGINES, FIREFOX_WORKER_IDLE_MS, WEBKIT } from './engines/index.js'
@@ -190,8 +190,9 @@ export function loginThroughPage(page: Page, { user = 'ada', remember = true, pa
  */
 export async function serveWorkerFile(server: DemoServer, extra: Partial<TokenProxyOptions>, path = '/sw-options.js', build: 'production' | 'development' = 'production'): Promise<string> {
   const file = join(await mkdtemp(join(tmpdir(), 'sw-token-proxy-')), 'sw.js')
-  const standalone = await readFile(join(import.meta.dirname, build === 'production' ? '../dist/sw.js' : '../dist/sw.development.js'), 'utf8')
-  await writeFile(file, workerFile({ ...proxyOptions.worker!, ...extra }, standalone))
+  const options = { ...proxyOptions.worker!, ...extra }
+  // The build `sw-token-proxy init` and the Vite plugin pick for these options.
+  await writeFile(file, workerFile(options, await readStandalone(build, options)))
   server.files[path] = file
   return `script=${encodeURIComponent(path)}`
 }

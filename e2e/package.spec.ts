@@ -130,7 +130,7 @@ test.describe('Package', () => {
     expect(manifest.bin).toEqual({ 'sw-token-proxy': 'dist/cli.js' })
     expect(manifest.engines.node).toMatch(/^>=20/)
     expect(manifest.sideEffects).toBe(false)
-    expect(Object.keys(manifest.exports)).toEqual(['.', './axios', './sw', './sw.js', './sw.development.js', './vite', './playwright', './package.json'])
+    expect(Object.keys(manifest.exports)).toEqual(['.', './axios', './sw', './sw.js', './sw.development.js', './sw.written.js', './sw.written.bearer.js', './vite', './playwright', './package.json'])
     expect(manifest.exports['./axios']).toEqual({ types: './dist/types/client/axios.d.ts', default: './dist/axios.js' })
     expect(manifest.exports['./vite']).toEqual({ types: './dist/types/node/vite.d.ts', default: './dist/vite.js' })
     expect(manifest.exports['.']).toEqual({ types: './dist/types/client/index.d.ts', default: './dist/client.js' })
@@ -261,7 +261,8 @@ test.describe('Package', () => {
     expect(stdout).toContain('wrote public/sw.js')
     const file = join(plain, 'public/sw.js')
     const written = await readFile(file, 'utf8')
-    const shipped = await readFile(createRequire(join(plain, 'package.json')).resolve('sw-token-proxy/sw.js'), 'utf8')
+    // The build for these options: no DPoP, so none of its code.
+    const shipped = await readFile(createRequire(join(plain, 'package.json')).resolve('sw-token-proxy/sw.written.bearer.js'), 'utf8')
     expect(written.endsWith(shipped)).toBe(true)
     expect(written).toContain('self.swTokenProxyOptions = {"apiPrefix":["/api/"],"refreshUrl":"/api/auth/refresh","loginUrl":"/api/auth/login"};')
     const manifest = JSON.parse(await readFile(join(plain, 'package.json'), 'utf8')) as { scripts: Record<string, string>; swTokenProxy: unknown }

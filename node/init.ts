@@ -77,7 +77,7 @@ export async function init(args: string[], cwd = process.cwd()): Promise<string>
     if (!saved.swTokenProxy) throw new Error('no public folder given, and package.json has no "swTokenProxy" (run init with --save once)')
     target = saved.swTokenProxy
   }
-  const code = workerFile(target.options, await readStandalone(parsed.development ? 'development' : 'production'))
+  const code = workerFile(target.options, await readStandalone(parsed.development ? 'development' : 'production', target.options))
   const folder = join(cwd, target.workerDirectory)
   await mkdir(folder, { recursive: true })
   const file = join(folder, 'sw.js')

@@ -22,7 +22,7 @@ export function tokenProxy(options: TokenProxyOptions, { fileName = 'sw.js' }: T
   // Fails now, with the option named, rather than in the browser.
   workerFile(options, '')
   // The dev server serves the development build, whose worker logs each decision; `vite build`, the production one.
-  const source = async (build: 'production' | 'development') => workerFile(options, await readStandalone(build))
+  const source = async (build: 'production' | 'development') => workerFile(options, await readStandalone(build, options))
   let config: ResolvedConfig
   return {
     name: 'sw-token-proxy',

@@ -20,11 +20,16 @@ export function workerFile(options: TokenProxyOptions, standalone: string): stri
 }
 
 /**
- * The standalone worker as this package ships it: `sw-token-proxy/sw.js`, or
- * with `'development'` `sw-token-proxy/sw.development.js`, which logs each
- * decision to the worker's console (never a token).
+ * The worker code as this package ships it, for `workerFile`: for `options`,
+ * the build written for them (`sw-token-proxy/sw.written.js`, or without
+ * `dpop` `sw-token-proxy/sw.written.bearer.js`, which has none of DPoP's
+ * code; neither reads options from its URL); without, the standalone
+ * `sw-token-proxy/sw.js`. With `'development'`,
+ * `sw-token-proxy/sw.development.js`, which logs each decision to the
+ * worker's console (never a token).
  */
-export function readStandalone(build: 'production' | 'development' = 'production'): Promise<string> {
-  const file = build === 'production' ? 'sw-token-proxy/sw.js' : 'sw-token-proxy/sw.development.js'
-  return readFile(createRequire(import.meta.url).resolve(file), 'utf8')
+export function readStandalone(build: 'production' | 'development' = 'production', options?: TokenProxyOptions): Promise<string> {
+  const file =
+    build === 'development' ? 'sw.development.js' : options === undefined ? 'sw.js' : options.dpop === true ? 'sw.written.js' : 'sw.written.bearer.js'
+  return readFile(createRequire(import.meta.url).resolve(`sw-token-proxy/${file}`), 'utf8')
 }

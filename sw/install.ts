@@ -1,4 +1,4 @@
-import { failed, TokenProxyError } from '../common/errors.js'
+import { failed, TokenProxyError, TokenProxyOptionsError } from '../common/errors.js'
 import { normalizeOptions, type TokenProxyOptions } from '../common/options.js'
 import { sessionOf } from '../common/protocol.js'
 import { checkTokens } from '../common/tokens.js'
@@ -56,8 +56,21 @@ export interface TokenProxyHandle {
  * Returns the proxy as Workbox parts, for an app that routes with Workbox.
  */
 export function installTokenProxy(options: TokenProxyOptions): TokenProxyHandle {
+  return install(options, createDpop)
+}
+
+/**
+ * `installTokenProxy` with DPoP's code passed in, or left out: a worker file
+ * written for options without `dpop` ships none of it (see sw/written.ts).
+ */
+export function install(options: TokenProxyOptions, makeDpop?: typeof createDpop): TokenProxyHandle {
   const origin = self.location.origin
   const normalized = normalizeOptions(options, origin)
+  if (normalized.dpop && !makeDpop) {
+    throw new TokenProxyOptionsError(
+      failed('configure the token proxy', '`dpop: true` needs a worker file with DPoP in it: write it again with `npx sw-token-proxy init` or the Vite plugin, which choose it'),
+    )
+  }
   if (installed) {
     throw new TokenProxyError(failed('install the token proxy', '`installTokenProxy` was already called in this worker'))
   }
@@ -65,7 +78,7 @@ export function installTokenProxy(options: TokenProxyOptions): TokenProxyHandle 
 
   const cookie = normalized.refreshProtocol === 'cookie'
   const sessions = createSessionCaches(normalized.sessionCaches)
-  const dpop = normalized.dpop ? createDpop(workerStorage()) : undefined
+  const dpop = normalized.dpop ? makeDpop!(workerStorage()) : undefined
   const store = createTokenStore({
     binding: bindingOf(normalized),
     keepRefreshToken: !cookie,

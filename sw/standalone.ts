@@ -6,24 +6,18 @@
  * which may name same-origin endpoints only. Its lifecycle takes over pages
  * at once.
  */
-import { failed, TokenProxyOptionsError } from '../common/errors.js'
 import { checkStandalone, normalizeOptions, type TokenProxyOptions } from '../common/options.js'
 import { normalizeUrlOptions, optionsFromQuery } from '../common/query.js'
 import { installTokenProxy } from './install.js'
-import { addStaticRoutes } from './static-routes.js'
-import { refuseTabs } from './tabs.js'
+import { runStandalone } from './lifecycle.js'
+import { refuseQuery } from './written.js'
 
 declare const self: ServiceWorkerGlobalScope & { swTokenProxyOptions?: TokenProxyOptions }
 
-try {
+runStandalone(() => {
   const written = self.swTokenProxyOptions
   if (written !== undefined) {
-    // A URL of someone else's making must not change what the file says.
-    if (self.location.search) {
-      throw new TokenProxyOptionsError(
-        failed('configure the token proxy', `this worker file carries its own options, so its URL takes none; got '${self.location.search}'`),
-      )
-    }
+    refuseQuery()
     checkStandalone(normalizeOptions(written, self.location.origin))
     installTokenProxy(written)
   } else {
@@ -31,15 +25,4 @@ try {
     checkStandalone(normalizeUrlOptions(options, self.location.origin))
     installTokenProxy(options)
   }
-} catch (error) {
-  // Half-working is worse than not working: handle nothing, and say why, here and to every page that asks.
-  console.error(error)
-  refuseTabs(String((error as Error)?.message ?? error))
-}
-
-self.addEventListener('install', (event) => {
-  // Navigations and no-cors requests never start this worker where the browser has static routes.
-  addStaticRoutes(event)
-  void self.skipWaiting()
 })
-self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()))

@@ -1,12 +1,18 @@
 import { gzipSync } from 'node:zlib'
 import { describe, expect, test } from 'vitest'
-import { BUDGETS, fetchOnlyApp, minifiedClient, standaloneWorker } from '../../bench/size.js'
+import { BUDGETS, fetchOnlyApp, minifiedClient, standaloneWorker, writtenWorker } from '../../bench/size.js'
 
 const gzip = (code: string) => gzipSync(Buffer.from(code), { level: 9 }).length
 
 describe('size budgets (gzip bytes, level 9)', () => {
   test(`dist/sw.js stays within ${BUDGETS.worker} bytes`, async () => {
     expect(gzip((await standaloneWorker()).code)).toBeLessThanOrEqual(BUDGETS.worker)
+  })
+
+  test(`the worker file written for typical options (no DPoP) stays within ${BUDGETS.writtenWorker} bytes, with no DPoP and no URL reader in it`, async () => {
+    const code = await writtenWorker()
+    expect(code).not.toMatch(/dpop\+jwt|dpop-keys|cannot be given in the worker's URL/)
+    expect(gzip(code)).toBeLessThanOrEqual(BUDGETS.writtenWorker)
   })
 
   test(`the client, minified without axios, stays within ${BUDGETS.client} bytes`, async () => {
