@@ -26,11 +26,10 @@ test.describe('B8 refresh unavailable', () => {
       const tokens = await login(page)
       server.auth.expireAccessTokens()
       server.faults.refreshFailure = failure
-      // Slow enough that all three are sent before the refresh fails: a request sent
+      // The refresh fails only once all three were sent (their 401s arrived): a request sent
       // after a failure tries again, by design.
-      server.faults.refreshDelayMs = 300
-
-      const answers = await page.evaluate(() =>
+      const release = server.hold('/api/auth/refresh')
+      const burst = page.evaluate(() =>
         Promise.all(
           [0, 1, 2].map(async (i) => {
             const response = await fetch(`/api/me?i=${i}`)
@@ -38,6 +37,9 @@ test.describe('B8 refresh unavailable', () => {
           }),
         ),
       )
+      await server.arrival('/api/me', 3)
+      release()
+      const answers = await burst
       for (const answer of answers) {
         expect(answer).toEqual({
           status: 503,
