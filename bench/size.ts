@@ -8,10 +8,11 @@ const ROOT = resolve(import.meta.dirname, '..')
 
 /**
  * Gzip budgets in bytes, checked by test/unit/size.test.ts. Raising one is a decision, not a fix.
- * Raised for `resources` (B19): 1,061 B in the worker (11,953 to 13,014) and 427 B in the page
- * module (5,354 to 5,781), whose option checks the page still runs before registering (B14).
+ * The worker's was raised for `resources` (B19): 1,061 B (11,953 to 13,014). The page module's
+ * came down when the worker options' checks, failure diagnosis and token checks moved to chunks
+ * loaded when needed (5,781 to 3,165; a fetch-only app 5,631 to 3,054).
  */
-export const BUDGETS = { worker: 13_312, writtenWorker: 12_032, client: 5_888, fetchOnlyApp: 5_888 } as const
+export const BUDGETS = { worker: 13_312, writtenWorker: 12_032, client: 3_328, fetchOnlyApp: 3_200 } as const
 /**
  * The targets the issues set, reported beside the measurements: the worker file written for
  * typical options (in the file, no DPoP) at most 6 KB; the generic `sw.js` no larger than 8,427 B.

@@ -155,3 +155,25 @@ function forgetReload(): void {
     sessionStorage.removeItem(RELOADED)
   } catch {}
 }
+
+/**
+ * Fails at once when the registration can never control this page: its
+ * scope does not cover the page, or another registration's narrower scope
+ * does (the browser gives the page to the most specific one).
+ */
+export async function checkScope(container: ServiceWorkerContainer, registration: ServiceWorkerRegistration, scriptUrl: string): Promise<void> {
+  const page = location.pathname
+  if (!location.href.startsWith(registration.scope)) {
+    throw new TokenProxyError(
+      failed('register the token proxy', `the worker's scope ${new URL(registration.scope).pathname} does not cover this page (${page}); serve the worker from a folder above the page, such as /sw.js, or let the server allow a wider scope with a Service-Worker-Allowed header`),
+    )
+  }
+  const serving = await container.getRegistration(location.href)
+  const script = serving && (serving.active ?? serving.waiting ?? serving.installing)?.scriptURL
+  // The same worker with the same options at a narrower scope serves the page as well as this one.
+  if (serving && serving.scope !== registration.scope && script !== scriptUrl) {
+    throw new TokenProxyError(
+      failed('register the token proxy', `another service worker (${script ? new URL(script).pathname : 'with no script'}, scope ${new URL(serving.scope).pathname}) controls this page and takes its requests; unregister it or register the token proxy for that scope`),
+    )
+  }
+}

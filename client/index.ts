@@ -1,10 +1,9 @@
 import { failed, mustBe, TokenProxyError, TokenProxyOptionsError } from '../common/errors.js'
-import { isSameOriginPath, type TokenProxyOptions } from '../common/options.js'
+import type { TokenProxyOptions } from '../common/options.js'
+import { isSameOriginPath } from '../common/paths.js'
 import { isWorkerMessage, type LogoutReason, type RefreshReason, type Session } from '../common/protocol.js'
-import { normalizeUrlOptions, optionsToQuery } from '../common/query.js'
-import { checkTokens, type Tokens } from '../common/tokens.js'
-import { ask, removeCopies, resultOf, startFailure, waitForControl } from './control.js'
-import { checkScope, registrationFailure } from './diagnose.js'
+import type { Tokens } from '../common/tokens.js'
+import { ask, checkScope, removeCopies, resultOf, startFailure, waitForControl } from './control.js'
 import { loginRedirect } from './redirect.js'
 
 export { TokenProxyError, TokenProxyOptionsError, isTokenProxyError } from '../common/errors.js'
@@ -101,7 +100,14 @@ export async function registerTokenProxy(options: RegisterTokenProxyOptions): Pr
   if (!isSameOriginPath(loginPath)) refuseOption('loginPath', "a same-origin path such as '/login'", loginPath)
   if (!Number.isInteger(timeout) || timeout <= 0) refuseOption('timeout', 'a whole number of milliseconds, 1 or more', timeout)
   if (onLogout !== undefined && typeof onLogout !== 'function') refuseOption('onLogout', 'a function', onLogout)
-  if (worker) normalizeUrlOptions(worker, location.origin)
+  // Checked before anything is registered (B14), by code only pages that give `worker` load.
+  let query = ''
+  if (worker) {
+    const { workerQuery } = await import('./worker-query.js').catch((cause: unknown) => {
+      throw new TokenProxyError(failed(what, 'the code that checks the worker options could not load (offline, or a deploy in between): load the page again'), { cause })
+    })
+    query = workerQuery(worker)
+  }
   const container = navigator.serviceWorker
   if (!container) {
     throw new TokenProxyError(
@@ -115,7 +121,7 @@ export async function registerTokenProxy(options: RegisterTokenProxyOptions): Pr
     timer = setTimeout(() => reject(new TokenProxyError(failed(what, `the worker did not take control of the page and answer within ${timeout} ms`))), timeout)
   })
   try {
-    return await Promise.race([connect(container, workerUrl, worker, { scope, loginPath, onLogout, timeout }), late])
+    return await Promise.race([connect(container, query ? `${workerUrl}?${query}` : workerUrl, { scope, loginPath, onLogout, timeout }), late])
   } finally {
     clearTimeout(timer)
   }
@@ -184,20 +190,24 @@ function hear(container: ServiceWorkerContainer, loginPath: string, onLogout: Re
   return listeners
 }
 
+
 /** `registerTokenProxy` once its options were checked. */
 async function connect(
   container: ServiceWorkerContainer,
-  workerUrl: string,
-  worker: TokenProxyOptions | undefined,
+  /** The worker's URL, with the query of its options when given. */
+  url: string,
   { scope, loginPath, onLogout, timeout }: Required<Pick<RegisterTokenProxyOptions, 'loginPath' | 'timeout'>> & Pick<RegisterTokenProxyOptions, 'scope' | 'onLogout'>,
 ): Promise<TokenProxy> {
   const what = 'register the token proxy'
-  const url = worker ? `${workerUrl}?${optionsToQuery(worker)}` : workerUrl
   let registration: ServiceWorkerRegistration
   try {
     registration = await container.register(url, scope === undefined ? undefined : { scope })
   } catch (cause) {
-    throw await registrationFailure(url, cause)
+    // Why, in words: code loaded only when a registration fails.
+    throw await import('./diagnose.js').then(
+      ({ registrationFailure }) => registrationFailure(url, cause),
+      () => new TokenProxyError(failed(what, `the browser refused to register ${url}: ${String((cause as Error)?.message ?? cause)}`), { cause }),
+    )
   }
   const scriptUrl = new URL(url, location.href).href
   const removed = await removeCopies(container, registration, scriptUrl)
@@ -220,7 +230,11 @@ async function connect(
   return {
     worker: current,
     async setTokens(tokens) {
-      const problem = checkTokens(tokens)
+      // The page's own check, loaded when first needed; the worker checks them too, should it not load.
+      const problem = await import('../common/tokens.js').then(
+        ({ checkTokens }) => checkTokens(tokens),
+        () => undefined,
+      )
       if (problem) throw new TokenProxyOptionsError(failed('set the tokens', problem))
       const { accessToken, refreshToken, expiresAt } = tokens
       await ask(current(), { type: 'SET_TOKENS', tokens: { accessToken, refreshToken, expiresAt } }, timeout, 'set the tokens')

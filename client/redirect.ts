@@ -1,4 +1,4 @@
-import { isSameOriginPath } from '../common/options.js'
+import { isSameOriginPath } from '../common/paths.js'
 
 /** Where LOGOUT sends the page: `loginPath` with the current same-origin path as `?next=`. */
 export function loginRedirect(loginPath: string, here: Pick<Location, 'pathname' | 'search' | 'hash'>): string {

@@ -1,4 +1,8 @@
 import { failed, mustBe, TokenProxyOptionsError } from './errors.js'
+import { OPTIONS, OPTION_NAMES, type OptionName } from './option-table.js'
+import { isSameOriginPath } from './paths.js'
+
+export { isSameOriginPath }
 
 /** How the worker talks to the refresh endpoint. */
 export type RefreshProtocol = 'json' | 'oauth2' | 'cookie'
@@ -159,53 +163,7 @@ export interface TokenProxyOptions {
 /** Who routes API requests: see `TokenProxyOptions.apiRouting`. */
 export type ApiRouting = 'proxy' | 'workbox'
 
-/**
- * The one table of options: how each is written in the worker's URL (a list
- * repeats its key), whether it is required, its default, and for numbers the
- * unit and least value. Names, kinds and defaults everywhere else come from
- * here; the `satisfies` clause fails to compile if an option of
- * `TokenProxyOptions` is missing, extra, of another kind, required in one and
- * not the other, or has a default of the wrong type.
- */
-export const OPTIONS = {
-  apiPrefix: { kind: 'list', required: true },
-  refreshUrl: { kind: 'string', required: true },
-  trustedOrigins: { kind: 'list', default: [] },
-  refreshProtocol: { kind: 'string', default: 'json' },
-  clientId: { kind: 'string' },
-  scope: { kind: 'string' },
-  loginUrl: { kind: 'string' },
-  logoutUrl: { kind: 'string' },
-  refreshTimeout: { kind: 'number', default: 10_000, unit: 'milliseconds', min: 1 },
-  maxReplayBytes: { kind: 'number', default: 1_048_576, unit: 'bytes', min: 0 },
-  expiryLeeway: { kind: 'number', default: 30_000, unit: 'milliseconds', min: 0 },
-  dpop: { kind: 'boolean', default: false },
-  fields: { kind: 'map' },
-  apiRouting: { kind: 'string', default: 'proxy' },
-  sessionCaches: { kind: 'list', default: [] },
-  resources: { kind: 'map', default: {} },
-  resourceParameter: { kind: 'string', default: 'resource' },
-} as const satisfies { [K in OptionName]-?: OptionSpec<K> }
-
-export type OptionName = keyof TokenProxyOptions
-
-/** How an option of type `T` is written in the worker's URL (a map as `name.key=value`). */
-type KindOf<T> = [NonNullable<T>] extends [number]
-  ? 'number'
-  : [NonNullable<T>] extends [boolean]
-    ? 'boolean'
-    : [NonNullable<T>] extends [string]
-      ? 'string'
-      : [NonNullable<T>] extends [string | readonly string[]]
-        ? 'list'
-        : 'map'
-
-type OptionSpec<K extends OptionName> = { kind: KindOf<TokenProxyOptions[K]> } & ([NonNullable<TokenProxyOptions[K]>] extends [number]
-  ? { unit: string; min: number }
-  : unknown) &
-  ({} extends Pick<TokenProxyOptions, K> ? { default?: NonNullable<TokenProxyOptions[K]> } : { required: true })
-
-export const OPTION_NAMES = Object.keys(OPTIONS) as OptionName[]
+export { OPTIONS, OPTION_NAMES, type OptionName } from './option-table.js'
 
 /** Options after validation: what the rest of the worker trusts. */
 export interface NormalizedOptions {
@@ -275,10 +233,6 @@ function invalid(option: string, expected: string, got: unknown): TokenProxyOpti
   return new TokenProxyOptionsError(failed('configure the token proxy', mustBe(option, expected, got)))
 }
 
-/** True for `/x…` paths that stay on the origin they are resolved against. */
-export function isSameOriginPath(value: unknown): value is string {
-  return typeof value === 'string' && /^\/(?![/\\])/.test(value) && !/[\s\\]/.test(value)
-}
 
 function prefix(value: unknown): string {
   if (!isSameOriginPath(value) || /[?#]/.test(value)) {
@@ -449,4 +403,27 @@ export function checkStandalone(options: NormalizedOptions): NormalizedOptions {
     )
   }
   return options
+}
+
+/**
+ * Validates options read from the standalone worker's URL. Any script of the
+ * origin can register the worker with a URL of its own making, for a scope
+ * of its choosing, and that registration outlives the script: so the URL
+ * may name no other origin to send a token or a refresh token to. Options
+ * that do go in the worker file itself (`sw-token-proxy init`, the Vite
+ * plugin), which no page script can change.
+ */
+export function normalizeUrlOptions(options: TokenProxyOptions, origin: string): NormalizedOptions {
+  const normalized = normalizeOptions(options, origin)
+  // Without trusted origins, every endpoint is same-origin (`normalizeOptions` allows no other).
+  if (normalized.trustedOrigins.length > 0) {
+    throw new TokenProxyOptionsError(
+      failed(
+        'configure the token proxy',
+        "`trustedOrigins` cannot be given in the worker's URL, where any script of the origin could set it; " +
+          'write the options into the worker file instead (`npx sw-token-proxy init`, or the Vite plugin)',
+      ),
+    )
+  }
+  return normalized
 }

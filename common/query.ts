@@ -1,5 +1,5 @@
-import { failed, TokenProxyOptionsError } from './errors.js'
-import { normalizeOptions, OPTION_NAMES, OPTIONS, type NormalizedOptions, type TokenProxyOptions } from './options.js'
+import { OPTION_NAMES, OPTIONS } from './option-table.js'
+import type { TokenProxyOptions } from './options.js'
 
 /**
  * Writes options as the query string of the standalone worker's URL:
@@ -39,27 +39,4 @@ export function optionsFromQuery(search: string): TokenProxyOptions {
     options[name] = kind === 'list' ? values : kind === 'number' ? Number(first) : kind === 'boolean' && (first === 'true' || first === 'false') ? first === 'true' : first
   }
   return options as unknown as TokenProxyOptions
-}
-
-/**
- * Validates options read from the standalone worker's URL. Any script of the
- * origin can register the worker with a URL of its own making, for a scope
- * of its choosing, and that registration outlives the script: so the URL
- * may name no other origin to send a token or a refresh token to. Options
- * that do go in the worker file itself (`sw-token-proxy init`, the Vite
- * plugin), which no page script can change.
- */
-export function normalizeUrlOptions(options: TokenProxyOptions, origin: string): NormalizedOptions {
-  const normalized = normalizeOptions(options, origin)
-  // Without trusted origins, every endpoint is same-origin (`normalizeOptions` allows no other).
-  if (normalized.trustedOrigins.length > 0) {
-    throw new TokenProxyOptionsError(
-      failed(
-        'configure the token proxy',
-        "`trustedOrigins` cannot be given in the worker's URL, where any script of the origin could set it; " +
-          'write the options into the worker file instead (`npx sw-token-proxy init`, or the Vite plugin)',
-      ),
-    )
-  }
-  return normalized
 }

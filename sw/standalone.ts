@@ -6,8 +6,8 @@
  * which may name same-origin endpoints only. Its lifecycle takes over pages
  * at once.
  */
-import { checkStandalone, normalizeOptions, type TokenProxyOptions } from '../common/options.js'
-import { normalizeUrlOptions, optionsFromQuery } from '../common/query.js'
+import { checkStandalone, normalizeOptions, normalizeUrlOptions, type TokenProxyOptions } from '../common/options.js'
+import { optionsFromQuery } from '../common/query.js'
 import { installTokenProxy } from './install.js'
 import { runStandalone } from './lifecycle.js'
 import { refuseQuery } from './written.js'
