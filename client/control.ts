@@ -1,5 +1,5 @@
-import { failed, TokenProxyError } from '../common/errors.js'
-import { PROTOCOL_VERSION, type Answer, type PageMessage, type Unversioned, type WorkerMessage } from '../common/protocol.js'
+import { failed, TokenProxyError, TokenProxyOptionsError } from '../common/errors.js'
+import { PROTOCOL_VERSION, type Answers, type PageMessage, type Unversioned, type WorkerMessage } from '../common/protocol.js'
 
 /** The worker's answer to a page message. */
 export type Result = Extract<WorkerMessage, { type: 'RESULT' }>
@@ -26,11 +26,15 @@ export function resultOf(worker: ServiceWorker, message: Unversioned<PageMessage
   })
 }
 
-/** Like `resultOf`, and a refusal rejects too, with the worker's reason. */
-export async function ask(worker: ServiceWorker, message: Unversioned<PageMessage>, timeout: number, what: string): Promise<Answer> {
+/** The page's error for a worker's refusal: a `TokenProxyOptionsError` when the worker's was one. */
+const refused = (result: Extract<Result, { ok: false }>, what: string, reason: string) =>
+  new (result.name === 'TokenProxyOptionsError' ? TokenProxyOptionsError : TokenProxyError)(failed(what, reason))
+
+/** Like `resultOf`, and a refusal rejects too, with the worker's reason; resolves with the answer of the message's type (fields the page still checks). */
+export async function ask<M extends Unversioned<PageMessage>>(worker: ServiceWorker, message: M, timeout: number, what: string): Promise<Partial<Answers[M['type']]>> {
   const result = await resultOf(worker, message, timeout, what)
-  if (!result.ok) throw new TokenProxyError(failed(what, `the worker refused ${message.type}: ${result.error}`))
-  return result
+  if (!result.ok) throw refused(result, what, `the worker refused ${message.type}: ${result.error}`)
+  return result as Partial<Answers[M['type']]>
 }
 
 /**
@@ -40,7 +44,7 @@ export async function ask(worker: ServiceWorker, message: Unversioned<PageMessag
  */
 export function startFailure(worker: ServiceWorker, result: Result, what: string): TokenProxyError | undefined {
   if (result.ok || result.version !== PROTOCOL_VERSION) return undefined
-  return new TokenProxyError(failed(what, `the worker at ${new URL(worker.scriptURL).pathname} could not start: ${result.error}`))
+  return refused(result, what, `the worker at ${new URL(worker.scriptURL).pathname} could not start: ${result.error}`)
 }
 
 /**

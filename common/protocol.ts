@@ -39,18 +39,26 @@ export type LogoutReason = 'refresh-rejected' | 'logout'
 /** What made the worker refresh: the token was about to expire, or a request got a 401. */
 export type RefreshReason = 'expiry' | 'unauthorized'
 
-/** What a successful `RESULT` may carry besides `ok`, by the message it answers. */
-export interface Answer {
-  /** For SESSION. */
-  session?: Session
-  /** For DPOP_THUMBPRINT: public, and all a page learns of the key. */
-  thumbprint?: string
+/** What a successful `RESULT` carries besides `ok`, by the type of the page message it answers. */
+export interface Answers {
+  HELLO: {}
+  SET_TOKENS: {}
+  LOGOUT: {}
+  CLAIM: {}
+  SESSION: { session: Session }
+  /** Public, and all a page learns of the key. */
+  DPOP_THUMBPRINT: { thumbprint: string }
+  ABORT: {}
 }
+
+/** Any successful `RESULT`'s fields, as a page reads them before it knows they are there. */
+export type Answer = Partial<Answers[PageMessageType]> & { session?: Session; thumbprint?: string }
 
 /** Worker → page. */
 export type WorkerMessage =
   | ({ tokenProxy: typeof PROTOCOL_VERSION; type: 'RESULT'; ok: true } & Answer)
-  | { tokenProxy: typeof PROTOCOL_VERSION; type: 'RESULT'; ok: false; error: string; version: number }
+  /** `name`: the class of the worker's error (`TokenProxyOptionsError` for options or tokens it refused), so that the page throws the same. */
+  | { tokenProxy: typeof PROTOCOL_VERSION; type: 'RESULT'; ok: false; error: string; name?: string; version: number }
   | { tokenProxy: typeof PROTOCOL_VERSION; type: 'LOGOUT'; reason: LogoutReason }
   /** `resource`: the indicator of the API of `resources` whose token was refreshed; absent for the login's token. */
   | { tokenProxy: typeof PROTOCOL_VERSION; type: 'REFRESHED'; reason: RefreshReason; resource?: string }
@@ -61,6 +69,11 @@ export type WorkerMessage =
 export type Unversioned<T> = T extends unknown ? Omit<T, 'tokenProxy'> : never
 
 export type PageMessageType = PageMessage['type']
+
+// Every page message has an answer type, and nothing else does.
+type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never
+const answersCoverMessages: Exact<keyof Answers, PageMessageType> = true
+void answersCoverMessages
 export type WorkerMessageType = WorkerMessage['type']
 
 const PAGE_TYPES: readonly string[] = ['HELLO', 'SET_TOKENS', 'LOGOUT', 'CLAIM', 'SESSION', 'DPOP_THUMBPRINT', 'ABORT'] satisfies PageMessageType[]

@@ -106,7 +106,7 @@ test.describe('B14 a worker file that is not there, not JavaScript, or cannot st
     await page.goto(`${server.url}/console?manual`)
     // A worker file that carries its options, given a URL with options of its own.
     expect(await register(page, { workerUrl: script, worker: { apiPrefix: '/', refreshUrl: '/api/auth/refresh' } })).toBe(
-      "TokenProxyError: Failed to register the token proxy: the worker at /sw-options.js could not start: Failed to configure the token proxy: this worker file carries its own options, so its URL takes none; got '?apiPrefix=%2F&refreshUrl=%2Fapi%2Fauth%2Frefresh'.",
+      "TokenProxyOptionsError: Failed to register the token proxy: the worker at /sw-options.js could not start: Failed to configure the token proxy: this worker file carries its own options, so its URL takes none; got '?apiPrefix=%2F&refreshUrl=%2Fapi%2Fauth%2Frefresh'.",
     )
   })
 

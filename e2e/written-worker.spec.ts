@@ -24,7 +24,7 @@ test.describe('worker files written for their options', () => {
       ),
     )
     expect(outcome).toBe(
-      'TokenProxyError: Failed to register the token proxy: the worker at /sw-handmade.js could not start: Failed to configure the token proxy: `dpop: true` needs a worker file with DPoP in it: write it again with `npx sw-token-proxy init` or the Vite plugin, which choose it.',
+      'TokenProxyOptionsError: Failed to register the token proxy: the worker at /sw-handmade.js could not start: Failed to configure the token proxy: `dpop: true` needs a worker file with DPoP in it: write it again with `npx sw-token-proxy init` or the Vite plugin, which choose it.',
     )
   })
 })

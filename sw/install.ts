@@ -142,7 +142,8 @@ export function install(options: TokenProxyOptions, makeDpop?: typeof createDpop
     HELLO: () => {},
     async SET_TOKENS({ tokens }) {
       const problem = checkTokens(tokens)
-      if (problem) throw new Error(problem)
+      // The page throws the same class (see tabs.ts).
+      if (problem) throw new TokenProxyOptionsError(problem)
       // A new session (B17): only what the page gave, nothing of the last one.
       const obtainedAt = Date.now()
       const { accessToken, refreshToken, expiresAt = jwtExpiry(accessToken, obtainedAt) } = tokens

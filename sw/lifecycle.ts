@@ -15,7 +15,7 @@ export function runStandalone(start: () => void): void {
     start()
   } catch (error) {
     console.error(error)
-    refuseTabs(String((error as Error)?.message ?? error))
+    refuseTabs(error)
   }
   self.addEventListener('install', (event) => {
     // Navigations and no-cors requests never start this worker where the browser has static routes.
