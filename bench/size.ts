@@ -10,9 +10,11 @@ const ROOT = resolve(import.meta.dirname, '..')
  * Gzip budgets in bytes, checked by test/unit/size.test.ts. Raising one is a decision, not a fix.
  * The worker's was raised for `resources` (B19): 1,061 B (11,953 to 13,014). The page module's
  * came down when the worker options' checks, failure diagnosis and token checks moved to chunks
- * loaded when needed (5,781 to 3,165; a fetch-only app 5,631 to 3,054).
+ * loaded when needed: at startup (the entry and the chunks it imports) 5,781 to 3,611, a
+ * fetch-only app 5,631 to 3,457 (Vite 8 puts the modules the lazy chunks share with the entry,
+ * the errors and a path check, in chunks of their own, loaded at startup too).
  */
-export const BUDGETS = { worker: 13_312, writtenWorker: 12_032, client: 3_328, fetchOnlyApp: 3_200 } as const
+export const BUDGETS = { worker: 13_312, writtenWorker: 12_032, client: 3_712, fetchOnlyApp: 3_584 } as const
 /**
  * The targets the issues set, reported beside the measurements: the worker file written for
  * typical options (in the file, no DPoP) at most 6 KB; the generic `sw.js` no larger than 8,427 B.
@@ -42,10 +44,33 @@ export function sizeOf(name: string, code: Buffer | string): SizeResult {
   }
 }
 
-async function bundle(config: InlineConfig): Promise<Rollup.OutputChunk> {
+/** Several files as shipped: bytes summed, each compressed on its own, as a server sends them. */
+export function sizeOfFiles(name: string, codes: readonly string[]): SizeResult {
+  const each = codes.map((code) => sizeOf(name, code))
+  return { name, bytes: sum(each.map((s) => s.bytes)), gzip: sum(each.map((s) => s.gzip)), brotli: sum(each.map((s) => s.brotli)) }
+}
+
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0)
+
+/** Gzip bytes of files shipped separately. */
+export const gzipOfFiles = (codes: readonly string[]) => sizeOfFiles('', codes).gzip
+
+/** The entry chunk of a build, and every chunk it loads before it runs (its static imports, transitively): what a page pays at startup. */
+async function bundleStartup(config: InlineConfig): Promise<Rollup.OutputChunk[]> {
   const output = (await build({ logLevel: 'silent', ...config, build: { ...config.build, write: false } })) as Rollup.RollupOutput | Rollup.RollupOutput[]
-  const chunk = (Array.isArray(output) ? output[0]! : output).output[0]
-  return chunk
+  const files = (Array.isArray(output) ? output[0]! : output).output.filter((file): file is Rollup.OutputChunk => file.type === 'chunk')
+  const startup = [files[0]!]
+  for (const chunk of startup) {
+    for (const imported of chunk.imports) {
+      const found = files.find((file) => file.fileName === imported)
+      if (found && !startup.includes(found)) startup.push(found)
+    }
+  }
+  return startup
+}
+
+async function bundle(config: InlineConfig): Promise<Rollup.OutputChunk> {
+  return (await bundleStartup(config))[0]!
 }
 
 /** `dist/sw.js` exactly as `npm run build` writes it, built in memory. */
@@ -69,16 +94,18 @@ export async function writtenWorker(): Promise<string> {
  * left out. Vite keeps whitespace in minified ES libraries, so the bundle is
  * minified once more as a whole.
  */
-async function minifiedModule(entry: string, external = ['axios']): Promise<{ chunk: Rollup.OutputChunk; code: string }> {
-  const chunk = await bundle({
+async function minifiedModule(entry: string, external = ['axios']): Promise<{ chunk: Rollup.OutputChunk; code: string; files: string[] }> {
+  const startup = await bundleStartup({
     configFile: false,
     build: { minify: true, lib: { entry, formats: ['es'], fileName: () => 'out.js' }, rollupOptions: { external } },
   })
-  return { chunk, code: (await minify('out.js', chunk.code, { module: true })).code }
+  // The entry and the chunks it imports before it runs (what only some pages need loads later, on its own).
+  const files = await Promise.all(startup.map(async (chunk) => (await minify(chunk.fileName, chunk.code, { module: true })).code))
+  return { chunk: startup[0]!, code: files.join('\n'), files }
 }
 
 /** The page module as an app's bundler would ship it: minified, one file, axios left out. */
-export function minifiedClient(): Promise<{ chunk: Rollup.OutputChunk; code: string }> {
+export function minifiedClient(): Promise<{ chunk: Rollup.OutputChunk; code: string; files: string[] }> {
   return minifiedModule(join(ROOT, 'client/index.ts'))
 }
 
@@ -86,18 +113,18 @@ export function minifiedClient(): Promise<{ chunk: Rollup.OutputChunk; code: str
  * What a fetch-only app pays for the page module at startup: the same small
  * app (one API read with `fetch`) built for production by Vite with and
  * without `registerTokenProxy` from the main entry, minified as shipped; the
- * gzip bytes of its entry chunk, with and without, and the code with.
+ * gzip bytes of what it loads at startup (its entry chunk and the chunks that
+ * imports, each compressed on its own), with and without, and the code with.
  */
-export async function fetchOnlyApp(): Promise<{ without: number; with: number; code: string; bare: string }> {
+export async function fetchOnlyApp(): Promise<{ without: number; with: number; code: string; files: string[]; bare: string[] }> {
   const dir = await mkdtemp(join(tmpdir(), 'sw-token-proxy-app-'))
   try {
     const read = "const items = await (await fetch('/api/items')).json()\ndocument.body.textContent = JSON.stringify(items)\n"
     await writeFile(join(dir, 'bare.ts'), read)
     await writeFile(join(dir, 'proxy.ts'), `import { registerTokenProxy } from ${JSON.stringify(join(ROOT, 'client/index.ts'))}\nawait registerTokenProxy({ workerUrl: '/sw.js' })\n${read}`)
-    const app = async (entry: string) => (await minifiedModule(join(dir, entry), [])).code
+    const app = async (entry: string) => (await minifiedModule(join(dir, entry), [])).files
     const [bare, proxy] = await Promise.all([app('bare.ts'), app('proxy.ts')])
-    const gzip = (code: string) => gzipSync(Buffer.from(code), { level: 9 }).length
-    return { without: gzip(bare), with: gzip(proxy), code: proxy, bare }
+    return { without: gzipOfFiles(bare), with: gzipOfFiles(proxy), code: proxy.join('\n'), files: proxy, bare }
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
@@ -121,12 +148,12 @@ export async function measureSizes(): Promise<{ sizes: SizeResult[]; breakdowns:
   const client = await minifiedClient()
   const axa = await readFile(AXA)
   const app = await fetchOnlyApp()
-  const [withProxy, bare] = [sizeOf('', app.code), sizeOf('', app.bare)]
+  const [withProxy, bare] = [sizeOfFiles('', app.files), sizeOfFiles('', app.bare)]
   return {
     sizes: [
       sizeOf('sw-token-proxy: dist/sw.js (standalone worker)', worker.code),
       sizeOf('sw-token-proxy: the worker file written for typical options (no DPoP; sw.written.bearer.js)', written),
-      sizeOf('sw-token-proxy: client, minified, without axios', client.code),
+      sizeOfFiles('sw-token-proxy: client at startup, minified, without axios', client.files),
       {
         name: 'sw-token-proxy: what a fetch-only app ships for it (Vite production build, with − without)',
         bytes: withProxy.bytes - bare.bytes,

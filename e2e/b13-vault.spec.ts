@@ -66,7 +66,7 @@ test.describe('B13 vault', () => {
       { tokenProxy: 1, type: 'RESULT', ok: true },
       'no answer',
       'no answer',
-      { tokenProxy: 1, type: 'RESULT', ok: false, version: 1, error: 'tokens must be an object' },
+      { tokenProxy: 1, type: 'RESULT', ok: false, version: 1, error: 'tokens must be an object', name: 'TokenProxyOptionsError' },
       'no answer',
       'no answer',
     ])
