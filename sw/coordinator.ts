@@ -99,6 +99,13 @@ export function createCoordinator({
    * endpoint that is down.
    */
   let failed: { from: string; after: number; at: number; failures: number; result: Recovery } | null = null
+  /**
+   * What a failure is remembered by: the token and the refresh token it was
+   * refreshed with. A resource's first token is the same stand-in in every
+   * session (see resources.ts), so the refresh token is what tells a new
+   * session, which inherits nothing of the last one's failures.
+   */
+  const failureKey = (tokens: Tokens) => `${tokens.accessToken}\n${tokens.refreshToken ?? ''}`
 
   return {
     /** Pass it to `recover` as `since`, taken just before the request is sent. */
@@ -134,7 +141,7 @@ export function createCoordinator({
         if (!tokens) return { kind: 'signed-out' }
         // Sent with an older token than the current one: no refresh needed.
         if (tokens.accessToken !== sentToken) return { kind: 'replay', tokens }
-        if (failed?.from === sentToken) {
+        if (failed?.from === failureKey(tokens)) {
           if (failed.after > since) return failed.result
           const wait = Math.max(pause(failed.failures), reason === 'expiry' ? holdBack(tokens) : 0)
           if (now() - failed.at < wait) return failed.result
@@ -144,8 +151,9 @@ export function createCoordinator({
           .then((outcome) => {
             refreshesDone++
             // Failures count in a row, for one token: a success, or new tokens (a login, setTokens), start again.
-            const failures = failed?.from === tokens.accessToken ? failed.failures + 1 : 1
-            failed = outcome.kind === 'unavailable' || outcome.kind === 'refused' ? { from: tokens.accessToken, after: refreshesDone, at: now(), failures, result: outcome } : null
+            const key = failureKey(tokens)
+            const failures = failed?.from === key ? failed.failures + 1 : 1
+            failed = outcome.kind === 'unavailable' || outcome.kind === 'refused' ? { from: key, after: refreshesDone, at: now(), failures, result: outcome } : null
             inFlight = null
             return outcome
           })

@@ -4,7 +4,8 @@ import type { Tokens } from '../common/tokens.js'
 import type { SessionCaches } from './caches.js'
 import { wantsNonce, type Dpop } from './dpop.js'
 import type { Matcher } from './match.js'
-import { apiAnswers, NoToken, sender, tokensToSend, withToken } from './request.js'
+import { apiAnswers, mintedFor, NoToken, sender, tokensToSend, withToken } from './request.js'
+import { UNMINTED } from './resources.js'
 import type { Coordinators } from './resources.js'
 import { refreshUnavailable, resourceRefused } from './responses.js'
 
@@ -73,8 +74,13 @@ export function createPlugin(
         if (wantsNonce(response)) return send(tokens)
       }
       if (response.status !== 401) return response
-      const next = await coordinators.for(url).recover(tokens.accessToken, 'unauthorized', since)
-      if (next.kind === 'replay') return send(next.tokens)
+      const coordinator = coordinators.for(url)
+      const next = await coordinator.recover(tokens.accessToken, 'unauthorized', since)
+      if (next.kind === 'replay') {
+        // A new session began meanwhile, with no token for this API yet: it is minted first.
+        const replayWith = next.tokens.accessToken === UNMINTED ? await mintedFor(coordinator, expiryLeeway) : next.tokens
+        return replayWith instanceof Response ? replayWith : replayWith ? send(replayWith) : response
+      }
       if (next.kind === 'unavailable') return refreshUnavailable(next.reason)
       if (next.kind === 'refused') return resourceRefused(next.reason)
       return response

@@ -89,17 +89,31 @@ export class NoToken extends Error {
  * be minted throws `NoToken`. `null` when signed out.
  */
 export async function tokensToSend(coordinator: Coordinator, expiryLeeway: number, signal?: AbortSignal, now: () => number = Date.now): Promise<Tokens | null> {
-  const tokens = await unlessAborted(coordinator.current(), signal)
-  if (!tokens || !refreshDue(tokens, now(), expiryLeeway)) return tokens
-  const ahead = await unlessAborted(coordinator.recover(tokens.accessToken, 'expiry'), signal)
-  if (ahead.kind === 'replay') return ahead.tokens
-  if (ahead.kind === 'unavailable' || ahead.kind === 'refused') {
-    if (tokens.accessToken === UNMINTED) throw new NoToken(ahead)
-    return tokens
+  // A few turns at most: each is a session that ended or began while its token was refreshed or minted.
+  for (let turn = 0; turn < 3; turn++) {
+    const tokens = await unlessAborted(coordinator.current(), signal)
+    // A resource's stand-in is always due: it is minted before anything is sent.
+    if (!tokens || !refreshDue(tokens, now(), expiryLeeway)) return tokens
+    const ahead = await unlessAborted(coordinator.recover(tokens.accessToken, 'expiry'), signal)
+    if (ahead.kind === 'replay' && ahead.tokens.accessToken !== UNMINTED) return ahead.tokens
+    if (ahead.kind === 'unavailable' || ahead.kind === 'refused') {
+      if (tokens.accessToken === UNMINTED) throw new NoToken(ahead)
+      return tokens
+    }
+    // The session ended (the deleted token must not go out: a logged-out request goes without one),
+    // or a new one began whose token for this API is not minted yet: look again.
   }
-  // The session ended: the deleted token must not go out. Unless the page has
-  // set new tokens since, the request goes as a logged-out one does.
-  return coordinator.current()
+  throw new NoToken({ kind: 'unavailable', reason: 'the session changed while its token was being minted' })
+}
+
+/** `tokensToSend`, with the answer for a token that could not be had in place of `NoToken`. */
+export async function mintedFor(coordinator: Coordinator, expiryLeeway: number, signal?: AbortSignal, now: () => number = Date.now): Promise<Tokens | null | Response> {
+  try {
+    return await tokensToSend(coordinator, expiryLeeway, signal, now)
+  } catch (error) {
+    if (error instanceof NoToken) return error.answer
+    throw error
+  }
 }
 
 /**
@@ -117,13 +131,8 @@ export async function proxyRequest(
   // A refresh that fails after this point is this request's answer too (it waited for it, or was in flight).
   const { signal } = request
   const since = coordinator.refreshesDone
-  let tokens: Tokens | null
-  try {
-    tokens = await tokensToSend(coordinator, expiryLeeway, signal, now)
-  } catch (error) {
-    if (error instanceof NoToken) return error.answer
-    throw error
-  }
+  const tokens = await mintedFor(coordinator, expiryLeeway, signal, now)
+  if (tokens instanceof Response) return tokens
   // Logged out: the request goes as the page wrote it, and so does its answer.
   if (!tokens) return request.attempt()
   signal?.throwIfAborted()
@@ -137,8 +146,12 @@ export async function proxyRequest(
   // refresh, so that its own retry goes through.
   if (!request.replayable) return first
   if (next.kind === 'replay') {
-    request.onReplay?.(next.tokens.accessToken !== tokens.accessToken)
-    return request.attempt(next.tokens)
+    // A new session began meanwhile, with no token for this API yet: it is minted first.
+    const replayWith = next.tokens.accessToken === UNMINTED ? await mintedFor(coordinator, expiryLeeway, signal, now) : next.tokens
+    if (replayWith instanceof Response) return replayWith
+    if (!replayWith) return first
+    request.onReplay?.(replayWith.accessToken !== tokens.accessToken)
+    return request.attempt(replayWith)
   }
   if (next.kind === 'unavailable' || next.kind === 'refused') return failedRecovery(next)
   return first

@@ -273,3 +273,67 @@ describe("B19 a resource's first token that cannot be minted: the request is nev
     await expect(tokensToSend(coordinators.for(new URL(`${ORIGIN}/api/files/1`)), 0)).rejects.toBeInstanceOf(NoToken)
   })
 })
+
+describe("B19 + B17 a new session inherits nothing of the last one's grants", () => {
+  const normalized = options()
+  const matcher = createMatcher(normalized, ORIGIN)
+  const files = new URL(`${ORIGIN}/api/files/1`)
+
+  it("a resource whose first grant failed in one session is asked for again at the next session's first request, not handed the old failure", async () => {
+    const store = new FakeStore({ accessToken: 'login-a', refreshToken: 'refresh-a' })
+    const grants: string[] = []
+    const coordinators = createCoordinators(store, normalized, matcher, {
+      refresh: async (tokens) => {
+        grants.push(tokens.refreshToken!)
+        return tokens.refreshToken === 'refresh-a' ? { kind: 'refused', reason: 'not for session a' } : { kind: 'refreshed', tokens: { accessToken: 'files-b', refreshToken: 'refresh-b2' } }
+      },
+      lock: mutex(),
+      onRefreshed: () => {},
+      endSession: () => store.clear(),
+    })
+    await expect(tokensToSend(coordinators.for(files), 0)).rejects.toBeInstanceOf(NoToken)
+    // A new session (a login, setTokens): its own refresh token, no resources.
+    await store.write({ accessToken: 'login-b', refreshToken: 'refresh-b' })
+    expect((await tokensToSend(coordinators.for(files), 0))?.accessToken).toBe('files-b')
+    expect(grants).toEqual(['refresh-a', 'refresh-b'])
+  })
+
+  it('a new session begun while a resource token was being minted: the request waits for its own session\'s token, never the unminted stand-in', async () => {
+    const store = new FakeStore({ accessToken: 'login-a', refreshToken: 'refresh-a' })
+    const coordinators = createCoordinators(store, normalized, matcher, {
+      refresh: async (tokens) => {
+        // Session b begins while session a's grant is on its way.
+        if (tokens.refreshToken === 'refresh-a') await store.write({ accessToken: 'login-b', refreshToken: 'refresh-b' })
+        return { kind: 'refreshed', tokens: { accessToken: `files-${tokens.refreshToken!.slice(-1)}`, refreshToken: `${tokens.refreshToken}2` } }
+      },
+      lock: mutex(),
+      onRefreshed: () => {},
+      endSession: () => store.clear(),
+    })
+    const tokens = await tokensToSend(coordinators.for(files), 0)
+    expect(tokens?.accessToken).toBe('files-b')
+  })
+
+  it("a 401 answered after a new session began is replayed with the new session's token for that API, minted first", async () => {
+    const store = new FakeStore({ accessToken: 'login-a', refreshToken: 'refresh-a', resources: { 'urn:files': { accessToken: 'files-a' } } })
+    const coordinators = createCoordinators(store, normalized, matcher, {
+      refresh: async (tokens) => ({ kind: 'refreshed', tokens: { accessToken: `files-${tokens.refreshToken!.slice(-1)}`, refreshToken: `${tokens.refreshToken}2` } }),
+      lock: mutex(),
+      onRefreshed: () => {},
+      endSession: () => store.clear(),
+    })
+    const sent: (string | undefined)[] = []
+    const response = await proxyRequest(coordinators.for(files), 0, {
+      async attempt(tokens) {
+        sent.push(tokens?.accessToken)
+        if (sent.length > 1) return new Response('{}')
+        // While the first send is on its way, session b begins.
+        await store.write({ accessToken: 'login-b', refreshToken: 'refresh-b' })
+        return new Response(null, { status: 401 })
+      },
+      replayable: true,
+    })
+    expect(response.status).toBe(200)
+    expect(sent).toEqual(['files-a', 'files-b'])
+  })
+})
