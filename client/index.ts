@@ -117,11 +117,16 @@ export async function registerTokenProxy(options: RegisterTokenProxyOptions): Pr
 
   // One deadline for the whole of it: registering, taking control, the worker's first answer.
   let timer: ReturnType<typeof setTimeout> | undefined
+  // A call that ran out of time may still finish in the background: it must then change nothing.
+  const deadline = { passed: false }
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TokenProxyError(failed(what, `the worker did not take control of the page and answer within ${timeout} ms`))), timeout)
+    timer = setTimeout(() => {
+      deadline.passed = true
+      reject(new TokenProxyError(failed(what, `the worker did not take control of the page and answer within ${timeout} ms`)))
+    }, timeout)
   })
   try {
-    return await Promise.race([connect(container, query ? `${workerUrl}?${query}` : workerUrl, { scope, loginPath, onLogout, timeout }), late])
+    return await Promise.race([connect(container, query ? `${workerUrl}?${query}` : workerUrl, { scope, loginPath, onLogout, timeout }, deadline), late])
   } finally {
     clearTimeout(timer)
   }
@@ -142,8 +147,13 @@ interface Channel {
 }
 let channel: Channel | undefined
 
-/** Joins the page's channel (made on the first call) with listeners of its own. */
-function hear(container: ServiceWorkerContainer, loginPath: string, onLogout: RegisterTokenProxyOptions['onLogout']): Listeners {
+/**
+ * The page's channel (made on the first call, which it serves at once), and
+ * `join`, which adds listeners of a call's own and makes its `loginPath` and
+ * `onLogout` the ones a LOGOUT follows: called once that call has succeeded,
+ * so that one which fails changes nothing for the proxies the page has.
+ */
+function hear(container: ServiceWorkerContainer, loginPath: string, onLogout: RegisterTokenProxyOptions['onLogout']): { listeners: Listeners; join(): void } {
   const listeners: Listeners = new Map()
   if (!channel) {
     const heard: Channel = (channel = { proxies: [], loginPath })
@@ -185,9 +195,15 @@ function hear(container: ServiceWorkerContainer, loginPath: string, onLogout: Re
     })
     container.startMessages()
   }
-  Object.assign(channel, { loginPath, onLogout })
-  channel.proxies.push(listeners)
-  return listeners
+  const joined = channel
+  if (!joined.proxies.length) Object.assign(joined, { loginPath, onLogout })
+  return {
+    listeners,
+    join() {
+      Object.assign(joined, { loginPath, onLogout })
+      joined.proxies.push(listeners)
+    },
+  }
 }
 
 
@@ -197,6 +213,7 @@ async function connect(
   /** The worker's URL, with the query of its options when given. */
   url: string,
   { scope, loginPath, onLogout, timeout }: Required<Pick<RegisterTokenProxyOptions, 'loginPath' | 'timeout'>> & Pick<RegisterTokenProxyOptions, 'scope' | 'onLogout'>,
+  deadline: { passed: boolean },
 ): Promise<TokenProxy> {
   const what = 'register the token proxy'
   let registration: ServiceWorkerRegistration
@@ -215,7 +232,7 @@ async function connect(
   const controller = await waitForControl(container, registration, scriptUrl, timeout, removed)
   // The worker that controls the page now: a new version may have taken over since.
   const current = () => container.controller ?? controller
-  const listeners = hear(container, loginPath, onLogout)
+  const { listeners, join } = hear(container, loginPath, onLogout)
 
   const hello = await resultOf(controller, { type: 'HELLO' }, timeout, what).catch((cause: unknown) => {
     throw new TokenProxyError(failed(what, `the worker at ${new URL(controller.scriptURL).pathname} does not answer: does it call installTokenProxy?`), { cause })
@@ -226,6 +243,8 @@ async function connect(
   // Page and worker deployed from different versions: say so once, and carry on
   // (tokens are still injected; the update that follows brings them together).
   if (!hello.ok) console.warn(new TokenProxyError(failed(what, hello.error)))
+  if (deadline.passed) throw new TokenProxyError(failed(what, `the worker did not take control of the page and answer within ${timeout} ms`))
+  join()
 
   return {
     worker: current,

@@ -119,6 +119,24 @@ test.describe('setTokens and logout', () => {
     expect(heard.filter((h) => !h.includes('session'))).toEqual(['first listener', 'second listener', 'second onLogout'])
   })
 
+  test('a registerTokenProxy call that fails (here: out of time) changes nothing for the proxy the page has: its onLogout still decides', async ({ page, server }) => {
+    await page.goto(`${server.url}/console?manual`)
+    const heard = await page.evaluate(async () => {
+      const heard: string[] = []
+      const options = { workerUrl: '/sw.js', worker: { apiPrefix: '/api/', refreshUrl: '/api/auth/refresh' } }
+      const kept = await window.registerTokenProxy({ ...options, onLogout: () => heard.push('kept onLogout') })
+      await window.registerTokenProxy({ ...options, timeout: 1, onLogout: () => heard.push('failed onLogout') }).catch(() => heard.push('second call rejected'))
+      // The worker's answers come in order: once this one is in, the late call has had its own.
+      await kept.session()
+      await new Promise<void>((resolve) => {
+        kept.on('logout', () => setTimeout(resolve, 0))
+        void kept.logout()
+      })
+      return heard
+    })
+    expect(heard).toEqual(['second call rejected', 'kept onLogout'])
+  })
+
   test('B14 registerTokenProxy rejects once its timeout is over, whatever step it is at', async ({ page, server }) => {
     await page.goto(`${server.url}/console?manual`)
     const outcome = await page.evaluate(() =>
