@@ -29,6 +29,18 @@ export const REFRESH_LOCK = 'sw-token-proxy:refresh'
 
 let installed = false
 
+/**
+ * Without Web Locks, the refresh lock of this worker alone: its grants (the
+ * login's token and each API's of `resources`) still run one at a time,
+ * since each may rotate the refresh token the next one presents.
+ */
+let queue: Promise<unknown> = Promise.resolve()
+function inThisWorker<T>(task: () => Promise<T>): Promise<T> {
+  const run = queue.then(task)
+  queue = run.catch(() => undefined)
+  return run
+}
+
 /** What `installTokenProxy` gives a worker of the app's own: the proxy as Workbox parts. */
 export interface TokenProxyHandle {
   /**
@@ -94,7 +106,7 @@ export function install(options: TokenProxyOptions, makeDpop?: typeof createDpop
   const coordinators = createCoordinators(store, normalized, matcher, {
     refreshTokenRequired: !cookie,
     refresh: (tokens, previous, resource) => requestRefresh(normalized, tokens, previous, dpop, resource),
-    lock: (task) => (self.navigator.locks ? self.navigator.locks.request(REFRESH_LOCK, task) : task()),
+    lock: (task) => (self.navigator.locks ? self.navigator.locks.request(REFRESH_LOCK, task) : inThisWorker(task)),
     onRefreshed(reason, resource) {
       if (process.env.NODE_ENV !== 'production') {
         logger.log(`sw-token-proxy refreshed the ${resource ? `token of ${resource}` : 'tokens'} (${reason === 'expiry' ? 'ahead of expiry' : 'after a 401'}).`)
