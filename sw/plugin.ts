@@ -4,10 +4,8 @@ import type { Tokens } from '../common/tokens.js'
 import type { SessionCaches } from './caches.js'
 import { wantsNonce, type Dpop } from './dpop.js'
 import type { Matcher } from './match.js'
-import { apiAnswers, mintedFor, NoToken, sender, tokensToSend, withToken } from './request.js'
-import { UNMINTED } from './resources.js'
+import { apiAnswers, failedRecovery, NoToken, replayTokens, sender, tokensToSend, withToken } from './request.js'
 import type { Coordinators } from './resources.js'
-import { refreshUnavailable, resourceRefused } from './responses.js'
 
 const BODYLESS = new Set(['GET', 'HEAD'])
 
@@ -77,12 +75,10 @@ export function createPlugin(
       const coordinator = coordinators.for(url)
       const next = await coordinator.recover(tokens.accessToken, 'unauthorized', since)
       if (next.kind === 'replay') {
-        // A new session began meanwhile, with no token for this API yet: it is minted first.
-        const replayWith = next.tokens.accessToken === UNMINTED ? await mintedFor(coordinator, expiryLeeway) : next.tokens
+        const replayWith = await replayTokens(coordinator, next.tokens, expiryLeeway)
         return replayWith instanceof Response ? replayWith : replayWith ? send(replayWith) : response
       }
-      if (next.kind === 'unavailable') return refreshUnavailable(next.reason)
-      if (next.kind === 'refused') return resourceRefused(next.reason)
+      if (next.kind === 'unavailable' || next.kind === 'refused') return failedRecovery(next)
       return response
     },
 

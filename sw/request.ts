@@ -65,7 +65,7 @@ function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined):
 type Failed = Extract<Recovery, { kind: 'unavailable' | 'refused' }>
 
 /** What a request gets when its token could not be had: the 503 of B8, or the 403 of a resource the server mints no token for. */
-const failedRecovery = ({ kind, reason }: Failed) => (kind === 'refused' ? resourceRefused(reason) : refreshUnavailable(reason))
+export const failedRecovery = ({ kind, reason }: Failed) => (kind === 'refused' ? resourceRefused(reason) : refreshUnavailable(reason))
 
 /**
  * Thrown for a request to an API of `resources` whose token could not be
@@ -117,6 +117,15 @@ export async function mintedFor(coordinator: Coordinator, expiryLeeway: number, 
 }
 
 /**
+ * The tokens a 401's replay goes with: the recovered ones, or, when a new
+ * session began meanwhile with no token for this API yet, the one minted for
+ * it first (or the answer for one that could not be).
+ */
+export async function replayTokens(coordinator: Coordinator, recovered: Tokens, expiryLeeway: number, signal?: AbortSignal, now?: () => number): Promise<Tokens | null | Response> {
+  return recovered.accessToken === UNMINTED ? mintedFor(coordinator, expiryLeeway, signal, now) : recovered
+}
+
+/**
  * The token logic of one request: send it with the current token (refreshed
  * first when it is about to expire); on a 401, recover (wait for the shared
  * refresh, or take a newer token) and replay it once. Whatever the replay
@@ -146,8 +155,7 @@ export async function proxyRequest(
   // refresh, so that its own retry goes through.
   if (!request.replayable) return first
   if (next.kind === 'replay') {
-    // A new session began meanwhile, with no token for this API yet: it is minted first.
-    const replayWith = next.tokens.accessToken === UNMINTED ? await mintedFor(coordinator, expiryLeeway, signal, now) : next.tokens
+    const replayWith = await replayTokens(coordinator, next.tokens, expiryLeeway, signal, now)
     if (replayWith instanceof Response) return replayWith
     if (!replayWith) return first
     request.onReplay?.(replayWith.accessToken !== tokens.accessToken)
