@@ -95,6 +95,11 @@ export async function startResourceServer({ issuer, appOrigin, indicator }: { is
     expireAll() {
       for (const { authorization } of requests) if (authorization) expired.add(authorization.replace(/^\S+ /, ''))
     },
-    close: () => new Promise<void>((resolve) => http.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        http.close(() => resolve())
+        // The browser keeps its connections open (kept alive, or a request the test left behind): close waits for none.
+        http.closeAllConnections()
+      }),
   }
 }
