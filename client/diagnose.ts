@@ -1,6 +1,3 @@
-import { failed, TokenProxyError } from '../common/errors.js'
-
-const WHAT = 'register the token proxy'
 const SERVE = 'serve the worker file there (the Vite plugin from `sw-token-proxy/vite`, or `npx sw-token-proxy init <public folder>`)'
 
 /**
@@ -8,8 +5,9 @@ const SERVE = 'serve the worker file there (the Vite plugin from `sw-token-proxy
  * to fix. The browsers' own messages rarely do ("The operation is insecure",
  * "Script … load failed"), so the script is fetched once more and what
  * came back is named: not found, or not JavaScript (an SPA's fallback page).
+ * Returns the reason, the part after "Failed to register the token proxy: ".
  */
-export async function registrationFailure(url: string, cause: unknown): Promise<TokenProxyError> {
+export async function registrationFailure(url: string, cause: unknown): Promise<string> {
   const path = new URL(url, location.href).pathname
   const browserSays = String((cause as Error)?.message ?? cause)
   let response: Response | undefined
@@ -24,5 +22,5 @@ export async function registrationFailure(url: string, cause: unknown): Promise<
       : !/javascript|ecmascript/i.test(type)
         ? `${path} is served as '${type || 'no type'}'${type.includes('html') ? ', most likely the app\u2019s fallback page: the worker file is not there' : ''}; ${SERVE} as JavaScript`
         : browserSays
-  return new TokenProxyError(failed(WHAT, reason), { cause })
+  return reason
 }

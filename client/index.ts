@@ -1,10 +1,11 @@
-import { failed, mustBe, TokenProxyError, TokenProxyOptionsError } from '../common/errors.js'
+import { failed, TokenProxyError, TokenProxyOptionsError } from '../common/errors.js'
 import type { TokenProxyOptions } from '../common/options.js'
 import { isSameOriginPath } from '../common/paths.js'
 import { isWorkerMessage, type LogoutReason, type RefreshReason, type Session } from '../common/protocol.js'
 import type { Tokens } from '../common/tokens.js'
-import { ask, checkScope, removeCopies, resultOf, startFailure, waitForControl } from './control.js'
+import { ask, inScope, removeCopies, resultOf, scriptOf, startFailure } from './control.js'
 import { loginRedirect } from './redirect.js'
+import { waitForControl } from './claim.js'
 
 export { TokenProxyError, TokenProxyOptionsError, isTokenProxyError } from '../common/errors.js'
 export { safeNext, loginRedirect } from './redirect.js'
@@ -67,11 +68,32 @@ export interface TokenProxy {
   on<K extends keyof TokenProxyEvents>(type: K, listener: (event: TokenProxyEvents[K]) => void): () => void
 }
 
-/** The options `registerTokenProxy` takes: anything else is a mistake to name, not to ignore. */
-const PAGE_OPTIONS: readonly string[] = ['workerUrl', 'worker', 'scope', 'loginPath', 'onLogout', 'timeout'] satisfies (keyof RegisterTokenProxyOptions)[]
+const WHAT = 'register the token proxy'
 
-function refuseOption(option: string, expected: string, got: unknown): never {
-  throw new TokenProxyOptionsError(failed('register the token proxy', mustBe(option, expected, got)))
+/**
+ * Each option `registerTokenProxy` takes, and its test (defaults applied);
+ * anything else is a mistake to name, not to ignore. What to say about one
+ * that fails is in `explain.ts`, loaded then.
+ */
+const PAGE_CHECKS: Record<keyof RegisterTokenProxyOptions, (value: never, options: { worker?: unknown }) => boolean> = {
+  workerUrl: (url: unknown, { worker }) => typeof url === 'string' && url !== '' && !(worker && url.includes('?')),
+  worker: () => true, // checked by the worker's own rules, in `worker-query.ts`
+  scope: () => true, // the browser's to refuse, in its words
+  loginPath: isSameOriginPath,
+  onLogout: (listener: unknown) => listener === undefined || typeof listener === 'function',
+  timeout: (ms: unknown) => Number.isInteger(ms) && (ms as number) > 0,
+}
+
+/** The reason for a code chunk that could not load, in the place of what it would have said. */
+const unloaded = (code: string) => `the code that ${code} could not load (offline, or a deploy in between): load the page again`
+
+/**
+ * The error for a failure pages rarely meet, in the words `explain.ts`
+ * has for it (loaded now), or saying `fallback` when they cannot load.
+ */
+async function explained(fallback: string, words: (explain: typeof import('./explain.js')) => string, Class = TokenProxyError): Promise<TokenProxyError> {
+  const reason = await import('./explain.js').then(words, () => `${fallback}; ${unloaded('explains it')}`)
+  return new Class(failed(WHAT, reason))
 }
 
 /**
@@ -83,37 +105,24 @@ function refuseOption(option: string, expected: string, got: unknown): never {
  * start the proxy.
  */
 export async function registerTokenProxy(options: RegisterTokenProxyOptions): Promise<TokenProxy> {
-  const what = 'register the token proxy'
-  if (typeof window === 'undefined') {
-    throw new TokenProxyError(failed(what, 'call it in a browser page, not during server-side rendering or in a worker'))
-  }
+  if (typeof window === 'undefined') throw await explained('not in a browser page', (e) => e.outsidePage())
   const { workerUrl, worker, scope, loginPath = '/login', onLogout, timeout = 10_000 } = options ?? {}
-  for (const key of Object.keys(options ?? {})) {
-    if (!PAGE_OPTIONS.includes(key)) {
-      const hint = key === 'http' ? "; `proxy.http` and its `http` defaults come from 'sw-token-proxy/axios'" : `; the options are ${PAGE_OPTIONS.join(', ')}`
-      throw new TokenProxyOptionsError(failed(what, `unknown option \`${key}\`${hint}`))
+  const given: Record<string, unknown> = { ...options, workerUrl, loginPath, timeout }
+  for (const [name, value] of Object.entries(given)) {
+    if (!Object.hasOwn(PAGE_CHECKS, name) || !PAGE_CHECKS[name as keyof RegisterTokenProxyOptions](value as never, given)) {
+      throw await explained(`the option \`${name}\` is unknown or not valid`, (e) => e.badOption(name, value, Object.keys(PAGE_CHECKS)), TokenProxyOptionsError)
     }
   }
-  if (typeof workerUrl !== 'string' || workerUrl === '' || (workerUrl.includes('?') && worker)) {
-    refuseOption('workerUrl', "a script URL such as '/sw.js' (without a query when `worker` is given)", workerUrl)
-  }
-  if (!isSameOriginPath(loginPath)) refuseOption('loginPath', "a same-origin path such as '/login'", loginPath)
-  if (!Number.isInteger(timeout) || timeout <= 0) refuseOption('timeout', 'a whole number of milliseconds, 1 or more', timeout)
-  if (onLogout !== undefined && typeof onLogout !== 'function') refuseOption('onLogout', 'a function', onLogout)
   // Checked before anything is registered (B14), by code only pages that give `worker` load.
   let query = ''
   if (worker) {
     const { workerQuery } = await import('./worker-query.js').catch((cause: unknown) => {
-      throw new TokenProxyError(failed(what, 'the code that checks the worker options could not load (offline, or a deploy in between): load the page again'), { cause })
+      throw new TokenProxyError(failed(WHAT, unloaded('checks the worker options')), { cause })
     })
     query = workerQuery(worker)
   }
   const container = navigator.serviceWorker
-  if (!container) {
-    throw new TokenProxyError(
-      failed(what, 'this page has no service workers: it needs https (or http on localhost), and a browser window that allows them (Firefox before 138 has none in private windows)'),
-    )
-  }
+  if (!container) throw await explained('no service workers', (e) => e.noServiceWorkers())
 
   // One deadline for the whole of it: registering, taking control, the worker's first answer.
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -122,11 +131,11 @@ export async function registerTokenProxy(options: RegisterTokenProxyOptions): Pr
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       deadline.passed = true
-      reject(new TokenProxyError(failed(what, `the worker did not take control of the page and answer within ${timeout} ms`)))
+      reject(new TokenProxyError(failed(WHAT, `the worker did not take control of the page and answer within ${timeout} ms`)))
     }, timeout)
   })
   try {
-    return await Promise.race([connect(container, query ? `${workerUrl}?${query}` : workerUrl, { scope, loginPath, onLogout, timeout }, deadline), late])
+    return await Promise.race([connect(container, query ? `${workerUrl}?${query}` : workerUrl!, { scope, loginPath, onLogout, timeout }, deadline), late])
   } finally {
     clearTimeout(timer)
   }
@@ -215,35 +224,39 @@ async function connect(
   { scope, loginPath, onLogout, timeout }: Required<Pick<RegisterTokenProxyOptions, 'loginPath' | 'timeout'>> & Pick<RegisterTokenProxyOptions, 'scope' | 'onLogout'>,
   deadline: { passed: boolean },
 ): Promise<TokenProxy> {
-  const what = 'register the token proxy'
   let registration: ServiceWorkerRegistration
   try {
     registration = await container.register(url, scope === undefined ? undefined : { scope })
   } catch (cause) {
     // Why, in words: code loaded only when a registration fails.
     throw await import('./diagnose.js').then(
-      ({ registrationFailure }) => registrationFailure(url, cause),
-      () => new TokenProxyError(failed(what, `the browser refused to register ${url}: ${String((cause as Error)?.message ?? cause)}`), { cause }),
+      async ({ registrationFailure }) => new TokenProxyError(failed(WHAT, await registrationFailure(url, cause)), { cause }),
+      () => new TokenProxyError(failed(WHAT, `the browser refused to register ${url}: ${String((cause as Error)?.message ?? cause)}`), { cause }),
     )
   }
   const scriptUrl = new URL(url, location.href).href
   const removed = await removeCopies(container, registration, scriptUrl)
-  await checkScope(container, registration, scriptUrl)
-  const controller = await waitForControl(container, registration, scriptUrl, timeout, removed)
+  const { ok, serving } = await inScope(container, registration, scriptUrl)
+  if (!ok) throw await explained('its scope does not cover this page', (e) => e.outOfScope(registration.scope, serving?.scope, serving && scriptOf(serving)))
+  // A page the worker controls already (every load after the first) needs none of the code that takes control.
+  const controller =
+    container.controller?.scriptURL === scriptUrl
+      ? container.controller
+      : await waitForControl(container, registration, scriptUrl, timeout, removed)
   // The worker that controls the page now: a new version may have taken over since.
   const current = () => container.controller ?? controller
   const { listeners, join } = hear(container, loginPath, onLogout)
 
-  const hello = await resultOf(controller, { type: 'HELLO' }, timeout, what).catch((cause: unknown) => {
-    throw new TokenProxyError(failed(what, `the worker at ${new URL(controller.scriptURL).pathname} does not answer: does it call installTokenProxy?`), { cause })
+  const hello = await resultOf(controller, { type: 'HELLO' }, timeout, WHAT).catch(async (cause: unknown) => {
+    throw Object.assign(await explained('the worker does not answer', (e) => e.silent(controller.scriptURL)), { cause })
   })
   // The worker could not start the proxy: nothing would get a token, so say why now.
-  const failure = startFailure(controller, hello, what)
+  const failure = startFailure(controller, hello, WHAT)
   if (failure) throw failure
   // Page and worker deployed from different versions: say so once, and carry on
   // (tokens are still injected; the update that follows brings them together).
-  if (!hello.ok) console.warn(new TokenProxyError(failed(what, hello.error)))
-  if (deadline.passed) throw new TokenProxyError(failed(what, `the worker did not take control of the page and answer within ${timeout} ms`))
+  if (!hello.ok) console.warn(new TokenProxyError(failed(WHAT, hello.error)))
+  if (deadline.passed) throw new TokenProxyError(failed(WHAT, `the worker did not take control of the page and answer within ${timeout} ms`))
   join()
 
   return {

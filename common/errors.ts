@@ -23,19 +23,3 @@ export function isTokenProxyError(value: unknown): value is TokenProxyError {
 export function failed(what: string, why: string): string {
   return `Failed to ${what}: ${why.replace(/\.+$/, '')}.`
 }
-
-/** A value given to the proxy as its messages show it: strings quoted, lists as JSON, the rest as `String` writes them. */
-export function show(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`
-  if (Array.isArray(value)) {
-    try {
-      return JSON.stringify(value)
-    } catch {}
-  }
-  return String(value)
-}
-
-/** The reason an option or argument was refused: `` `name` must be <expected>, got <value> ``. */
-export function mustBe(name: string, expected: string, value: unknown): string {
-  return `\`${name}\` must be ${expected}, got ${show(value)}`
-}

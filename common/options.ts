@@ -1,4 +1,5 @@
-import { failed, mustBe, TokenProxyOptionsError } from './errors.js'
+import { failed, TokenProxyOptionsError } from './errors.js'
+import { mustBe } from './words.js'
 import { OPTIONS, OPTION_NAMES, type OptionName } from './option-table.js'
 import { isSameOriginPath } from './paths.js'
 

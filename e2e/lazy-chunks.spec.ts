@@ -5,14 +5,15 @@ import { expect, serveWorkerFile, test } from './fixtures.js'
 /**
  * The page module loads the code only some pages need when they need it:
  * the worker options' checks (only with `worker`), the diagnosis of a
- * failed registration, the page's own token checks. When such a chunk
+ * failed registration, the page's own token checks, the words for options
+ * and set-ups it refuses. When such a chunk
  * cannot load (a deploy replaced it, the network is gone), each still ends
  * in an error that says what happened, never in a half-registered page.
  */
 test.describe('code loaded when needed', () => {
-  test('B14 when its chunk cannot load: the worker options are not written unchecked, a failed registration still says why, and setTokens is checked by the worker', async ({ page, server }) => {
+  test('B14 when its chunk cannot load: the worker options are not written unchecked, a refused option is still named, a failed registration still says why, and setTokens is checked by the worker', async ({ page, server }) => {
     const assets = await readdir(join(import.meta.dirname, '../demo/dist/assets'))
-    for (const chunk of ['worker-query', 'diagnose', 'tokens']) {
+    for (const chunk of ['worker-query', 'diagnose', 'tokens', 'explain']) {
       const file = assets.find((name) => name.startsWith(`${chunk}-`))
       expect(file, chunk).toBeDefined()
       // Gone from the server, as after a deploy that renamed it.
@@ -32,6 +33,11 @@ test.describe('code loaded when needed', () => {
 
     expect(await outcome({ workerUrl: '/sw.js', worker: { apiPrefix: '/api/', refreshUrl: '/api/auth/refresh' } })).toBe(
       'TokenProxyError: Failed to register the token proxy: the code that checks the worker options could not load (offline, or a deploy in between): load the page again.',
+    )
+    expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).length)).toBe(0)
+    // A refused option is still refused, and named, without the words the chunk has for it.
+    expect(await outcome({ workerUrl: '/sw.js', loginPth: '/login' })).toBe(
+      'TokenProxyOptionsError: Failed to register the token proxy: the option `loginPth` is unknown or not valid; the code that explains it could not load (offline, or a deploy in between): load the page again.',
     )
     expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).length)).toBe(0)
     expect(await outcome({ workerUrl: '/no-such-sw.js' })).toMatch(/^TokenProxyError: Failed to register the token proxy: the browser refused to register \/no-such-sw\.js: .+/)
