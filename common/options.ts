@@ -209,16 +209,14 @@ export type FieldPaths = Record<keyof TokenFields, readonly FieldPath[]>
 const PROTOCOLS: readonly string[] = ['json', 'oauth2', 'cookie'] satisfies RefreshProtocol[]
 const ROUTINGS: readonly string[] = ['proxy', 'workbox'] satisfies ApiRouting[]
 
-function oneOf<T extends string>(option: string, allowed: readonly string[], value: unknown): T {
+function checkOneOf(option: string, allowed: readonly string[], value: unknown): void {
   if (typeof value !== 'string' || !allowed.includes(value)) throw invalid(option, allowed.map((a) => `'${a}'`).join(' or '), value)
-  return value as T
 }
 
-function cacheNames(value: unknown): readonly string[] {
+function checkCacheNames(value: unknown): void {
   if (!Array.isArray(value) || value.some((name) => typeof name !== 'string' || name === '')) {
     throw invalid('sessionCaches', "a list of Cache Storage names such as ['api-reads']", value)
   }
-  return [...new Set(value as string[])]
 }
 
 /** `value` as an absolute URL, or `undefined` when it is not one. */
@@ -234,57 +232,61 @@ function invalid(option: string, expected: string, got: unknown): TokenProxyOpti
   return new TokenProxyOptionsError(failed('configure the token proxy', mustBe(option, expected, got)))
 }
 
-
-function prefix(value: unknown): string {
+function checkPrefix(value: unknown): void {
   if (!isSameOriginPath(value) || /[?#]/.test(value)) {
     throw invalid('apiPrefix', "a path such as '/api/' (no query, no hash)", value)
   }
-  // Compared with `URL.pathname`, so normalized the same way (percent-encoding, dot segments).
-  return new URL(value, 'http://x').pathname.replace(/\/+$/, '')
 }
 
+/** A prefix as `URL.pathname` writes it (percent-encoding, dot segments), without its trailing slash: `/api/` becomes `/api`, `/` becomes ``. */
+const prefixPath = (prefix: string) => new URL(prefix, 'http://x').pathname.replace(/\/+$/, '')
+
 /** An origin exactly as `URL.origin` writes it: `https://api.example.com`, no path, no slash. */
-function trustedOrigin(value: unknown): string {
+function checkTrustedOrigin(value: unknown): void {
   const parsed = parseUrl(value)
   // A host name, not a pattern: the URL parser lets `*` through.
   const host = /^(\[[0-9a-f:.]+\]|[a-z0-9-]+(\.[a-z0-9-]+)*)$/i
   if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== value || !host.test(parsed.hostname)) {
     throw invalid('trustedOrigins', "a list of origins such as 'https://api.example.com' (scheme, host and port; no path)", value)
   }
-  return parsed.origin
 }
 
-/** A same-origin path, or an absolute URL on the worker's or a trusted origin; returned absolute. */
-function endpoint(option: string, value: unknown, origin: string, trusted: readonly string[]): string {
-  if (isSameOriginPath(value)) return new URL(value, origin).href
+/** A same-origin path, or an absolute URL on the worker's or a trusted origin. */
+function checkEndpoint(option: string, value: unknown, origin: string, trusted: readonly string[]): void {
+  if (isSameOriginPath(value)) return
   const parsed = parseUrl(value)
   if (!parsed || (parsed.origin !== origin && !trusted.includes(parsed.origin))) {
     throw invalid(option, "a same-origin path such as '/api/auth/refresh', or a URL on one of `trustedOrigins`", value)
   }
-  return parsed.href
 }
 
 /** Whether `path` is `prefix` or under it, on a path-segment boundary (`prefix` without its trailing slash). */
 export const isUnder = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`)
 
-/** `resources` checked: each prefix an API URL the token may go to, each indicator an absolute URI without a fragment (RFC 8707 §2). */
-function resourceList(value: unknown, oauth2: boolean, origin: string, trusted: readonly string[], apiPrefixes: readonly string[]): Resource[] {
+/** `resources`: each prefix an API URL the token may go to, each indicator an absolute URI without a fragment (RFC 8707 §2). */
+function checkResources(value: unknown, oauth2: boolean, origin: string, trusted: readonly string[], apiPrefixes: readonly string[]): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw invalid('resources', "an object such as { '/api/files/': 'urn:files' }", value)
   }
   const entries = Object.entries(value)
   if (entries.length > 0 && !oauth2) throw invalid('resources', "left out unless `refreshProtocol` is 'oauth2'", value)
-  return entries
+  for (const [prefix, indicator] of entries) {
+    const url = isSameOriginPath(prefix) ? new URL(prefix, origin) : parseUrl(prefix)
+    if (!url || url.search || url.hash || /[?#]/.test(prefix) || !(url.origin === origin || trusted.includes(url.origin)) || !apiPrefixes.some((api) => isUnder(prefixPath(url.pathname), api))) {
+      throw invalid(`resources['${prefix}']`, "keyed by an API's URL prefix under `apiPrefix` (on this origin or one of `trustedOrigins`)", prefix)
+    }
+    if (typeof indicator !== 'string' || !parseUrl(indicator) || indicator.includes('#')) {
+      throw invalid(`resources['${prefix}']`, "a resource indicator: an absolute URI without a fragment, such as 'urn:files'", indicator)
+    }
+  }
+}
+
+/** `resources` as the worker matches them, longest prefix first. */
+function resourceList(value: Record<string, string>, origin: string): Resource[] {
+  return Object.entries(value)
     .map(([prefix, indicator]) => {
-      const url = isSameOriginPath(prefix) ? new URL(prefix, origin) : parseUrl(prefix)
-      const path = url?.pathname.replace(/\/+$/, '')
-      if (!url || url.search || url.hash || /[?#]/.test(prefix) || !(url.origin === origin || trusted.includes(url.origin)) || !apiPrefixes.some((api) => isUnder(path!, api))) {
-        throw invalid(`resources['${prefix}']`, "keyed by an API's URL prefix under `apiPrefix` (on this origin or one of `trustedOrigins`)", prefix)
-      }
-      if (typeof indicator !== 'string' || !parseUrl(indicator) || indicator.includes('#')) {
-        throw invalid(`resources['${prefix}']`, "a resource indicator: an absolute URI without a fragment, such as 'urn:files'", indicator)
-      }
-      return { origin: url.origin, path: path!, indicator }
+      const url = new URL(prefix, origin)
+      return { origin: url.origin, path: prefixPath(url.pathname), indicator }
     })
     .sort((a, b) => b.path.length - a.path.length)
 }
@@ -292,14 +294,8 @@ function resourceList(value: unknown, oauth2: boolean, origin: string, trusted: 
 /** A JSON name or a dotted path: segments of no dot and no space, none empty. */
 const FIELD_PATH = /^[^.\s]+(\.[^.\s]+)*$/
 
-/** `fields` as paths: the one named for each field, or the defaults. */
-function fieldPaths(fields: unknown, protocol: RefreshProtocol): FieldPaths {
-  const paths: Record<keyof TokenFields, FieldPath[]> = {
-    accessToken: DEFAULT_FIELDS.accessToken.map((name) => [name]),
-    refreshToken: DEFAULT_FIELDS.refreshToken.map((name) => [name]),
-    expiresIn: DEFAULT_FIELDS.expiresIn.map((name) => [name]),
-  }
-  if (fields === undefined) return paths
+function checkFields(fields: unknown, protocol: RefreshProtocol): void {
+  if (fields === undefined) return
   if (protocol === 'oauth2') throw invalid('fields', "left out with `refreshProtocol: 'oauth2'`, whose field names RFC 6749 fixes", fields)
   if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
     throw invalid('fields', "an object such as { accessToken: 'access', refreshToken: 'refresh' }", fields)
@@ -309,46 +305,56 @@ function fieldPaths(fields: unknown, protocol: RefreshProtocol): FieldPaths {
       throw new TokenProxyOptionsError(failed('configure the token proxy', `unknown field \`fields.${name}\`; the fields are ${FIELD_NAMES.join(', ')}`))
     }
     if (typeof value !== 'string' || !FIELD_PATH.test(value)) throw invalid(`fields.${name}`, "a JSON name, or a dotted path such as 'data.accessToken'", value)
-    paths[name as keyof TokenFields] = [value.split('.')]
   }
+}
+
+/** `fields` as paths: the one named for each field, or the defaults. */
+function fieldPaths(fields: TokenFields | undefined): FieldPaths {
+  const paths: Record<keyof TokenFields, FieldPath[]> = {
+    accessToken: DEFAULT_FIELDS.accessToken.map((name) => [name]),
+    refreshToken: DEFAULT_FIELDS.refreshToken.map((name) => [name]),
+    expiresIn: DEFAULT_FIELDS.expiresIn.map((name) => [name]),
+  }
+  for (const [name, value] of Object.entries(fields ?? {})) paths[name as keyof TokenFields] = [value!.split('.')]
   return paths
 }
 
 /** Where the token fields are read without `fields`. */
-export const DEFAULT_FIELD_PATHS: FieldPaths = fieldPaths(undefined, 'json')
+export const DEFAULT_FIELD_PATHS: FieldPaths = fieldPaths(undefined)
+
+/** The option as given, or its default when left out. */
+function given<K extends OptionName>(options: TokenProxyOptions, name: K): TokenProxyOptions[K] {
+  const value = options[name]
+  return value === undefined ? ((OPTIONS[name] as { default?: TokenProxyOptions[K] }).default as TokenProxyOptions[K]) : value
+}
+
+const NUMBERS = ['refreshTimeout', 'maxReplayBytes', 'expiryLeeway'] as const
 
 /**
- * Validates options once, at the edge, and returns the normalized form.
- * Throws a `TokenProxyOptionsError` naming the option, the value and what is
- * allowed.
+ * Validates options once, at the edge. Throws a `TokenProxyOptionsError`
+ * naming the option, the value and what is allowed; `origin` is the
+ * worker's (in Node, a stand-in: then every absolute URL must be on one of
+ * `trustedOrigins`).
  */
-export function normalizeOptions(options: TokenProxyOptions, origin: string): NormalizedOptions {
+export function checkOptions(options: TokenProxyOptions, origin: string): void {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw invalid('options', 'an object', options)
   for (const key of Object.keys(options)) {
     if (!(key in OPTIONS)) {
       throw new TokenProxyOptionsError(failed('configure the token proxy', `unknown option \`${key}\`; the options are ${OPTION_NAMES.join(', ')}`))
     }
   }
-  /** The option as given, or its default when left out. */
-  const given = <K extends OptionName>(name: K): TokenProxyOptions[K] => {
-    const value = options[name]
-    return value === undefined ? ((OPTIONS[name] as { default?: TokenProxyOptions[K] }).default as TokenProxyOptions[K]) : value
-  }
-  const numbers = {} as Record<'refreshTimeout' | 'maxReplayBytes' | 'expiryLeeway', number>
-  for (const name of ['refreshTimeout', 'maxReplayBytes', 'expiryLeeway'] as const) {
+  for (const name of NUMBERS) {
     const { unit, min } = OPTIONS[name]
-    const value = given(name)
+    const value = given(options, name)
     if (!Number.isInteger(value) || value! < min) throw invalid(name, `a whole number of ${unit}, ${min} or more`, value)
-    numbers[name] = value!
   }
-
-  const apiPrefix = given('apiPrefix')
+  const apiPrefix = given(options, 'apiPrefix')
   const list: readonly unknown[] = Array.isArray(apiPrefix) ? apiPrefix : [apiPrefix]
   if (list.length === 0) throw invalid('apiPrefix', 'a path or a non-empty list of paths', apiPrefix)
-  const trustedOrigins = given('trustedOrigins')
+  const trustedOrigins = given(options, 'trustedOrigins')
   if (!Array.isArray(trustedOrigins)) throw invalid('trustedOrigins', 'a list of origins', trustedOrigins)
-  const trusted = trustedOrigins.map(trustedOrigin).filter((o) => o !== origin)
-  const refreshProtocol = given('refreshProtocol')!
+  trustedOrigins.forEach(checkTrustedOrigin)
+  const refreshProtocol = given(options, 'refreshProtocol')!
   if (!PROTOCOLS.includes(refreshProtocol)) {
     throw invalid('refreshProtocol', PROTOCOLS.map((p) => `'${p}'`).join(' or '), refreshProtocol)
   }
@@ -363,34 +369,57 @@ export function normalizeOptions(options: TokenProxyOptions, origin: string): No
   if (scope !== undefined && !(oauth2 && typeof scope === 'string' && /^[!#-[\]-~]+( [!#-[\]-~]+)*$/.test(scope))) {
     throw invalid('scope', oauth2 ? "scope tokens such as 'openid api'" : oauth2Only, scope)
   }
-  const dpop = given('dpop')
+  const dpop = given(options, 'dpop')
   if (typeof dpop !== 'boolean') throw invalid('dpop', 'true or false', dpop)
-  const resourceParameter = given('resourceParameter')
+  const resourceParameter = given(options, 'resourceParameter')
   // A form name of its own: not one the grant itself sends.
   if (typeof resourceParameter !== 'string' || !/^[\w.-]+$/.test(resourceParameter) || ['grant_type', 'refresh_token', 'client_id', 'scope'].includes(resourceParameter)) {
     throw invalid('resourceParameter', "a form parameter name such as 'audience'", resourceParameter)
   }
   if (options.resourceParameter !== undefined && !oauth2) throw invalid('resourceParameter', oauth2Only, options.resourceParameter)
-  const apiPrefixes = list.map(prefix)
-  const optionalEndpoint = (name: 'loginUrl' | 'logoutUrl') =>
-    options[name] === undefined ? undefined : endpoint(name, options[name], origin, trusted)
+  list.forEach(checkPrefix)
+  const trusted = trustedOrigins as string[]
+  checkEndpoint('refreshUrl', options.refreshUrl, origin, trusted)
+  for (const name of ['loginUrl', 'logoutUrl'] as const) if (options[name] !== undefined) checkEndpoint(name, options[name], origin, trusted)
+  checkFields(options.fields, refreshProtocol)
+  checkOneOf('apiRouting', ROUTINGS, given(options, 'apiRouting'))
+  checkCacheNames(given(options, 'sessionCaches'))
+  checkResources(given(options, 'resources'), oauth2, origin, trusted, (list as string[]).map(prefixPath))
+}
+
+/**
+ * Options `checkOptions` passed, in the form the worker uses, for the
+ * worker at `origin`. It checks nothing: the worker files `init` and the
+ * Vite plugin write carry options Node checked when it wrote them, so they
+ * carry none of the checks.
+ */
+export function resolveOptions(options: TokenProxyOptions, origin: string): NormalizedOptions {
+  const at = (url: string | undefined) => (url === undefined ? undefined : new URL(url, origin).href)
   return {
-    apiPrefixes,
-    trustedOrigins: trusted,
-    refreshUrl: endpoint('refreshUrl', options.refreshUrl, origin, trusted),
-    loginUrl: optionalEndpoint('loginUrl'),
-    logoutUrl: optionalEndpoint('logoutUrl'),
-    refreshProtocol,
-    clientId,
-    scope,
-    ...numbers,
-    dpop,
-    fields: fieldPaths(options.fields, refreshProtocol),
-    apiRouting: oneOf('apiRouting', ROUTINGS, given('apiRouting')),
-    sessionCaches: cacheNames(given('sessionCaches')),
-    resources: resourceList(given('resources'), oauth2, origin, trusted, apiPrefixes),
-    resourceParameter,
+    apiPrefixes: [given(options, 'apiPrefix')!].flat().map(prefixPath),
+    trustedOrigins: given(options, 'trustedOrigins')!.filter((o) => o !== origin),
+    refreshUrl: at(options.refreshUrl)!,
+    loginUrl: at(options.loginUrl),
+    logoutUrl: at(options.logoutUrl),
+    refreshProtocol: given(options, 'refreshProtocol')!,
+    clientId: options.clientId,
+    scope: options.scope,
+    refreshTimeout: given(options, 'refreshTimeout')!,
+    maxReplayBytes: given(options, 'maxReplayBytes')!,
+    expiryLeeway: given(options, 'expiryLeeway')!,
+    dpop: given(options, 'dpop')!,
+    fields: fieldPaths(options.fields),
+    apiRouting: given(options, 'apiRouting')!,
+    sessionCaches: [...new Set(given(options, 'sessionCaches'))],
+    resources: resourceList(given(options, 'resources')!, origin),
+    resourceParameter: given(options, 'resourceParameter')!,
   }
+}
+
+/** `checkOptions`, then `resolveOptions`: the normalized options, or a `TokenProxyOptionsError`. */
+export function normalizeOptions(options: TokenProxyOptions, origin: string): NormalizedOptions {
+  checkOptions(options, origin)
+  return resolveOptions(options, origin)
 }
 
 /**

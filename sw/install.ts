@@ -1,5 +1,5 @@
 import { failed, TokenProxyError, TokenProxyOptionsError } from '../common/errors.js'
-import { normalizeOptions, type TokenProxyOptions } from '../common/options.js'
+import { normalizeOptions, type NormalizedOptions, type TokenProxyOptions } from '../common/options.js'
 import { sessionOf } from '../common/protocol.js'
 import { checkTokens } from '../common/tokens.js'
 import { createAborts } from './abort.js'
@@ -68,16 +68,38 @@ export interface TokenProxyHandle {
  * Returns the proxy as Workbox parts, for an app that routes with Workbox.
  */
 export function installTokenProxy(options: TokenProxyOptions): TokenProxyHandle {
-  return install(options, createDpop)
+  return install(normalizeOptions(options, self.location.origin), createDpop, workboxParts)
+}
+
+/** What the proxy's Workbox parts are made of, once installed. */
+interface Installed {
+  coordinators: ReturnType<typeof createCoordinators>
+  normalized: NormalizedOptions
+  matcher: ReturnType<typeof createMatcher>
+  sessions: ReturnType<typeof createSessionCaches>
+  dpop: ReturnType<typeof createDpop> | undefined
+  apiOnly: (url: URL, request: Request) => RouteKind | undefined
+  handle: (request: Request, kind: RouteKind) => Promise<Response>
+}
+
+/** The proxy as Workbox parts, for a worker of the app's own (`installTokenProxy`'s answer). */
+function workboxParts({ coordinators, normalized, matcher, sessions, dpop, apiOnly, handle }: Installed): TokenProxyHandle {
+  const routesByMethod = WORKBOX_METHODS.map((method) => routeFor(method, apiOnly, handle))
+  return { plugin: createPlugin(coordinators, normalized, matcher, sessions, dpop), route: routesByMethod.find((route) => route.method === 'GET')!, routes: routesByMethod }
 }
 
 /**
- * `installTokenProxy` with DPoP's code passed in, or left out: a worker file
- * written for options without `dpop` ships none of it (see sw/written.ts).
+ * `installTokenProxy` for options already normalized (checked where they
+ * were made: here, or in Node for a written worker file), with DPoP's code
+ * passed in, or left out: a worker file written for options without `dpop`
+ * ships none of it (see sw/written.ts). Without `parts`, nothing is returned
+ * and none of the Workbox parts' code is bundled: the standalone worker and
+ * the written files route by themselves.
  */
-export function install(options: TokenProxyOptions, makeDpop?: typeof createDpop): TokenProxyHandle {
+export function install(normalized: NormalizedOptions, makeDpop?: typeof createDpop): void
+export function install(normalized: NormalizedOptions, makeDpop: typeof createDpop | undefined, parts: (installed: Installed) => TokenProxyHandle): TokenProxyHandle
+export function install(normalized: NormalizedOptions, makeDpop?: typeof createDpop, parts?: (installed: Installed) => TokenProxyHandle): TokenProxyHandle | void {
   const origin = self.location.origin
-  const normalized = normalizeOptions(options, origin)
   if (normalized.dpop && !makeDpop) {
     throw new TokenProxyOptionsError(
       failed('configure the token proxy', '`dpop: true` needs a worker file with DPoP in it: write it again with `npx sw-token-proxy init` or the Vite plugin, which choose it'),
@@ -176,6 +198,5 @@ export function install(options: TokenProxyOptions, makeDpop?: typeof createDpop
     },
   })
 
-  const routesByMethod = WORKBOX_METHODS.map((method) => routeFor(method, apiOnly, handle))
-  return { plugin: createPlugin(coordinators, normalized, matcher, sessions, dpop), route: routesByMethod.find((route) => route.method === 'GET')!, routes: routesByMethod }
+  return parts?.({ coordinators, normalized, matcher, sessions, dpop, apiOnly, handle })
 }

@@ -8,7 +8,8 @@
  */
 import { checkStandalone, normalizeOptions, normalizeUrlOptions, type TokenProxyOptions } from '../common/options.js'
 import { optionsFromQuery } from '../common/query.js'
-import { installTokenProxy } from './install.js'
+import { createDpop } from './dpop.js'
+import { install } from './install.js'
 import { runStandalone } from './lifecycle.js'
 import { refuseQuery } from './written.js'
 
@@ -18,11 +19,8 @@ runStandalone(() => {
   const written = self.swTokenProxyOptions
   if (written !== undefined) {
     refuseQuery()
-    checkStandalone(normalizeOptions(written, self.location.origin))
-    installTokenProxy(written)
+    install(checkStandalone(normalizeOptions(written, self.location.origin)), createDpop)
   } else {
-    const options = optionsFromQuery(self.location.search)
-    checkStandalone(normalizeUrlOptions(options, self.location.origin))
-    installTokenProxy(options)
+    install(checkStandalone(normalizeUrlOptions(optionsFromQuery(self.location.search), self.location.origin)), createDpop)
   }
 })

@@ -1,12 +1,15 @@
 /**
  * The worker files `sw-token-proxy init` and the Vite plugin write: the
  * options in the file (`self.swTokenProxyOptions = {…}` above this code),
- * checked in Node when the file was written and again here, and never read
- * from the URL, so the file carries no URL reader; and DPoP's code only when
- * the options ask for it (see sw/written-dpop.ts and sw/written-bearer.ts).
+ * checked in Node when the file was written (`workerFile` refuses to write
+ * options that fail) and only resolved here, so the file carries none of the
+ * checks; never read from the URL, so it carries no URL reader; and DPoP's
+ * code only when the options ask for it (see sw/written-dpop.ts and
+ * sw/written-bearer.ts). Options edited into a file by hand are not checked
+ * again: write the file with the tools.
  */
 import { failed, TokenProxyOptionsError } from '../common/errors.js'
-import { checkStandalone, normalizeOptions, type TokenProxyOptions } from '../common/options.js'
+import { resolveOptions, type TokenProxyOptions } from '../common/options.js'
 import type { createDpop } from './dpop.js'
 import { install } from './install.js'
 import { runStandalone } from './lifecycle.js'
@@ -28,7 +31,6 @@ export function startWritten(makeDpop?: typeof createDpop): void {
       throw new TokenProxyOptionsError(failed('configure the token proxy', 'this worker file carries no options: write it with `npx sw-token-proxy init` or the Vite plugin'))
     }
     refuseQuery()
-    checkStandalone(normalizeOptions(written, self.location.origin))
-    install(written, makeDpop)
+    install(resolveOptions(written, self.location.origin), makeDpop)
   })
 }
