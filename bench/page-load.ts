@@ -5,6 +5,7 @@ import type { Browser, Page } from '@playwright/test'
 import { proxyOptions } from '../demo/app/config.js'
 import { startDemoServer, type DemoServer } from '../demo/server/app.js'
 import { workerFile } from '../node/worker-file.js'
+import { STATIC_ROUTES } from '../sw/static-routes.js'
 import { summarize, type Summary } from './stats.js'
 
 /** Scripts on the page, as a larger app's page has (classic scripts: `no-cors` requests). */
@@ -17,8 +18,24 @@ export interface PageLoadResult {
     | 'sw-token-proxy, worker stopped'
     | 'sw-token-proxy without static routes, worker running'
     | 'sw-token-proxy without static routes, worker stopped'
+    | 'routes only, worker running'
+    | 'routes only, worker stopped'
   /** Navigation start to the load event, per load (ms). */
   load: Summary
+  /**
+   * This load over the load with no worker in the same round (the pairs share
+   * the machine's state at that moment, which moves more than the worker's
+   * cost), summarized over rounds; for 'no worker' itself, 1.
+   */
+  ratio: Summary & { low: number; high: number }
+}
+
+/** The median's 95 % interval by order statistics (ranks n/2 ± 0.98√n), without assuming a distribution. */
+export function medianInterval(values: readonly number[]): { low: number; high: number } {
+  const sorted = [...values].sort((a, b) => a - b)
+  const n = sorted.length
+  const spread = 0.98 * Math.sqrt(n)
+  return { low: sorted[Math.max(0, Math.floor(n / 2 - spread))]!, high: sorted[Math.min(n - 1, Math.ceil(n / 2 + spread))]! }
 }
 
 /** A page with `PAGE_SCRIPTS` classic scripts, each a file of its own, served by the demo server. */
@@ -38,6 +55,17 @@ async function site(): Promise<{ files: Record<string, string>; dispose: () => P
   const hidden = `if (self.InstallEvent) Object.defineProperty(InstallEvent.prototype, 'addRoutes', { value: undefined });\n${standalone}`
   await writeFile(worker, workerFile(proxyOptions.worker!, hidden))
   files['/sw-no-routes.js'] = worker
+  // The floor for any worker that needs fetch events for its API: the same static routes and a
+  // fetch listener that leaves every request to the browser.
+  const floor = join(dir, 'sw-routes-only.js')
+  await writeFile(
+    floor,
+    `self.addEventListener('install', (event) => { if (event.addRoutes) event.waitUntil(event.addRoutes(${JSON.stringify(STATIC_ROUTES)})); self.skipWaiting() })
+self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()))
+self.addEventListener('fetch', () => {})
+`,
+  )
+  files['/sw-routes-only.js'] = floor
   const html = join(dir, 'page.html')
   await writeFile(html, `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">${tags.join('')}</head><body>page</body></html>`)
   files['/bench/page.html'] = html
@@ -65,10 +93,12 @@ async function stopWorkers(page: Page): Promise<void> {
 /**
  * Page loads of a page with 40 scripts (Chromium): with no worker, and
  * controlled by the standalone worker, running (warm) and stopped before each
- * load; interleaved, `loads` each after one warm-up load. The worker's static
- * routes send the navigation and the scripts to the network.
+ * load; `loads` rounds after one warm-up round, each round loading every
+ * contender once in an order of its own (so that no contender always follows
+ * another). The worker's static routes send the navigation and the scripts to
+ * the network.
  */
-export async function measurePageLoads(browser: Browser, loads = 21): Promise<PageLoadResult[]> {
+export async function measurePageLoads(browser: Browser, loads = 121): Promise<PageLoadResult[]> {
   const { files, dispose } = await site()
   const servers: DemoServer[] = []
   try {
@@ -86,31 +116,47 @@ export async function measurePageLoads(browser: Browser, loads = 21): Promise<Pa
     const bare = await open()
     const proxy = await open('/sw.js')
     const plain = await open('/sw-no-routes.js')
-    const samples = { bare: [] as number[], running: [] as number[], stopped: [] as number[], plainRunning: [] as number[], plainStopped: [] as number[] }
-    for (let i = -1; i < loads; i++) {
-      const bareMs = await loadOnce(bare.page, bare.url)
-      const running = await loadOnce(proxy.page, proxy.url)
-      const plainRunning = await loadOnce(plain.page, plain.url)
-      await stopWorkers(proxy.page)
-      const stopped = await loadOnce(proxy.page, proxy.url)
-      await stopWorkers(plain.page)
-      const plainStopped = await loadOnce(plain.page, plain.url)
-      if (i < 0) continue // the warm-up: caches, connections
-      samples.bare.push(bareMs)
-      samples.running.push(running)
-      samples.stopped.push(stopped)
-      samples.plainRunning.push(plainRunning)
-      samples.plainStopped.push(plainStopped)
+    const routesOnly = await open()
+    await routesOnly.page.goto(routesOnly.url)
+    await routesOnly.page.evaluate(async () => {
+      await navigator.serviceWorker.register('/sw-routes-only.js')
+      await navigator.serviceWorker.ready
+      if (!navigator.serviceWorker.controller) await new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }))
+    })
+    const contenders = {
+      bare: () => loadOnce(bare.page, bare.url),
+      running: () => loadOnce(proxy.page, proxy.url),
+      plainRunning: () => loadOnce(plain.page, plain.url),
+      stopped: async () => (await stopWorkers(proxy.page), loadOnce(proxy.page, proxy.url)),
+      plainStopped: async () => (await stopWorkers(plain.page), loadOnce(plain.page, plain.url)),
+      floorRunning: () => loadOnce(routesOnly.page, routesOnly.url),
+      floorStopped: async () => (await stopWorkers(routesOnly.page), loadOnce(routesOnly.page, routesOnly.url)),
     }
-    for (const { page } of [proxy, plain]) {
+    type Name = keyof typeof contenders
+    const names = Object.keys(contenders) as Name[]
+    const samples = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<Name, number[]>
+    for (let i = -1; i < loads; i++) {
+      const order = [...names].sort(() => Math.random() - 0.5)
+      const round = {} as Record<Name, number>
+      for (const name of order) round[name] = await contenders[name]()
+      if (i < 0) continue // the warm-up: caches, connections
+      for (const name of names) samples[name].push(round[name])
+    }
+    for (const { page } of [proxy, plain, routesOnly]) {
       if (!(await page.evaluate(() => navigator.serviceWorker.controller !== null))) throw new Error('page load: a proxy page was not controlled by the worker')
     }
+    const result = (contender: PageLoadResult['contender'], name: Name): PageLoadResult => {
+      const ratios = samples[name].map((ms, i) => ms / samples.bare[i]!)
+      return { contender, load: summarize(samples[name]), ratio: { ...summarize(ratios), ...medianInterval(ratios) } }
+    }
     return [
-      { contender: 'no worker', load: summarize(samples.bare) },
-      { contender: 'sw-token-proxy, worker running', load: summarize(samples.running) },
-      { contender: 'sw-token-proxy, worker stopped', load: summarize(samples.stopped) },
-      { contender: 'sw-token-proxy without static routes, worker running', load: summarize(samples.plainRunning) },
-      { contender: 'sw-token-proxy without static routes, worker stopped', load: summarize(samples.plainStopped) },
+      result('no worker', 'bare'),
+      result('sw-token-proxy, worker running', 'running'),
+      result('sw-token-proxy, worker stopped', 'stopped'),
+      result('sw-token-proxy without static routes, worker running', 'plainRunning'),
+      result('sw-token-proxy without static routes, worker stopped', 'plainStopped'),
+      result('routes only, worker running', 'floorRunning'),
+      result('routes only, worker stopped', 'floorStopped'),
     ]
   } finally {
     for (const server of servers) await server.close()
