@@ -1,12 +1,46 @@
-import { failed, TokenProxyError } from '../common/errors.js'
-import { resultOf, startFailure } from './control.js'
+import type { Result } from './control.js'
 
 /*
- * Taking control of a page that has none, or another worker: loaded only
- * then (a first visit, a hard reload, new options), while the browser
- * installs the worker anyway. A page the worker already controls never
- * loads it.
+ * Taking the page: removing copies of the worker, and taking control of a
+ * page that has none or another worker. Loaded only then (a first visit, a
+ * hard reload, new options, a copy to remove), while the browser installs
+ * the worker anyway: a page the worker already controls never loads it.
+ * It imports nothing the page module's startup has (what it needs comes as
+ * `Page`), so that it is one chunk of its own and the startup carries none
+ * of it.
  */
+
+/** What the page module lends: a message to a worker and its answer, and its errors. */
+export interface Page {
+  /** Sends `message` and resolves with the worker's `RESULT` (rejects when none came in time). */
+  tell(worker: ServiceWorker, message: { type: 'CLAIM' }): Promise<Result>
+  /** The error for a worker that could not start the proxy, if `result` says so. */
+  startFailure(worker: ServiceWorker, result: Result): Error | undefined
+  /** The error that rejects registration, for `reason`. */
+  fail(reason: string): Error
+}
+
+/**
+ * Unregisters every registration of a copy of this worker: the same script
+ * path with another query (other options) and another scope. Page script
+ * can register such a copy with options of its own making, and it outlives
+ * the script; a narrower one takes this page, or the app's pages under its
+ * scope, from the app's worker. (One at the app's own scope is the app's
+ * registration, which `register` has pointed back at the app's URL; the
+ * same URL at another scope runs the app's own options and is left alone.)
+ * `registrations` are the origin's. Returns the script URLs removed.
+ */
+export async function removeCopies(registrations: readonly ServiceWorkerRegistration[], registration: ServiceWorkerRegistration, scriptUrl: string): Promise<string[]> {
+  const path = new URL(scriptUrl).pathname
+  const removed: string[] = []
+  for (const other of registrations) {
+    const script = (other.active ?? other.waiting ?? other.installing)?.scriptURL
+    if (other.scope === registration.scope || !script || script === scriptUrl || new URL(script).pathname !== path) continue
+    await other.unregister()
+    removed.push(script)
+  }
+  return removed
+}
 
 /**
  * Resolves once the page is controlled by the worker at `scriptUrl` (absolute)
@@ -23,29 +57,29 @@ export async function waitForControl(
   registration: ServiceWorkerRegistration,
   scriptUrl: string,
   timeout: number,
-  removed: readonly string[] = [],
+  removed: readonly string[],
+  { tell, startFailure, fail }: Page,
 ): Promise<ServiceWorker> {
   const ours = () => (container.controller?.scriptURL === scriptUrl ? container.controller : null)
   const now = ours()
   if (now) return now
-  const what = 'register the token proxy'
   let timer: ReturnType<typeof setTimeout> | undefined
   let check = () => {}
   const controlled = new Promise<void>((resolve, reject) => {
     check = () => void (ours() && resolve())
     container.addEventListener('controllerchange', check)
-    timer = setTimeout(() => reject(new TokenProxyError(failed(what, `the worker did not take control of the page within ${timeout} ms`))), timeout)
+    timer = setTimeout(() => reject(fail(`the worker did not take control of the page within ${timeout} ms`)), timeout)
   })
   controlled.catch(() => {}) // awaited below when needed; never an unhandled rejection
   try {
     const active = await Promise.race([activated(registration, scriptUrl), controlled])
     if (active && !ours()) {
-      const claimed = await resultOf(active, { type: 'CLAIM' }, timeout, what)
-      const failure = startFailure(active, claimed, what)
+      const claimed = await tell(active, { type: 'CLAIM' })
+      const failure = startFailure(active, claimed)
       if (failure) throw failure
-      if (!claimed.ok) throw new TokenProxyError(failed(what, `the worker refused CLAIM: ${claimed.error}`))
+      if (!claimed.ok) throw fail(`the worker refused CLAIM: ${claimed.error}`)
       const copy = container.controller?.scriptURL
-      if (!ours() && copy && removed.includes(copy)) await reloadOnce(copy, what)
+      if (!ours() && copy && removed.includes(copy)) await reloadOnce(copy, fail)
     }
     if (!ours()) await controlled
   } finally {
@@ -79,14 +113,13 @@ const RELOADED = 'sw-token-proxy:reloaded-for'
  * stays with the removed copy until it is loaded again. Loads it again,
  * once per copy and tab, so that it cannot loop; a second time, rejects.
  */
-function reloadOnce(copy: string, what: string): Promise<never> {
-  const fail = () =>
-    new TokenProxyError(failed(what, `this page is still controlled by a removed copy of the worker (${new URL(copy).pathname}${new URL(copy).search}); load the page again`))
+function reloadOnce(copy: string, fail: Page['fail']): Promise<never> {
+  const stuck = () => fail(`this page is still controlled by a removed copy of the worker (${new URL(copy).pathname}${new URL(copy).search}); load the page again`)
   try {
-    if (sessionStorage.getItem(RELOADED) === copy) return Promise.reject(fail())
+    if (sessionStorage.getItem(RELOADED) === copy) return Promise.reject(stuck())
     sessionStorage.setItem(RELOADED, copy)
   } catch {
-    return Promise.reject(fail())
+    return Promise.reject(stuck())
   }
   location.reload()
   return new Promise(() => {})

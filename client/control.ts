@@ -47,28 +47,6 @@ export function startFailure(worker: ServiceWorker, result: Result, what: string
   return refused(result, what, `the worker at ${new URL(worker.scriptURL).pathname} could not start: ${result.error}`)
 }
 
-/**
- * Unregisters every registration of a copy of this worker: the same script
- * path with another query (other options) and another scope. Page script
- * can register such a copy with options of its own making, and it outlives
- * the script; a narrower one takes this page, or the app's pages under its
- * scope, from the app's worker. (One at the app's own scope is the app's
- * registration, which `register` has pointed back at the app's URL; the
- * same URL at another scope runs the app's own options and is left alone.)
- * Returns the script URLs removed.
- */
-export async function removeCopies(container: ServiceWorkerContainer, registration: ServiceWorkerRegistration, scriptUrl: string): Promise<string[]> {
-  const path = new URL(scriptUrl).pathname
-  const removed: string[] = []
-  for (const other of await container.getRegistrations()) {
-    const script = scriptOf(other)
-    if (other.scope === registration.scope || !script || script === scriptUrl || new URL(script).pathname !== path) continue
-    await other.unregister()
-    removed.push(script)
-  }
-  return removed
-}
-
 /** The script URL of a registration's newest worker. */
 export const scriptOf = (registration: ServiceWorkerRegistration): string | undefined => (registration.active ?? registration.waiting ?? registration.installing)?.scriptURL
 

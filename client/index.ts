@@ -3,9 +3,8 @@ import type { TokenProxyOptions } from '../common/options.js'
 import { isSameOriginPath } from '../common/paths.js'
 import { isWorkerMessage, type LogoutReason, type RefreshReason, type Session } from '../common/protocol.js'
 import type { Tokens } from '../common/tokens.js'
-import { ask, inScope, removeCopies, resultOf, scriptOf, startFailure } from './control.js'
+import { ask, inScope, resultOf, scriptOf, startFailure } from './control.js'
 import { loginRedirect } from './redirect.js'
-import { waitForControl } from './claim.js'
 
 export { TokenProxyError, TokenProxyOptionsError, isTokenProxyError } from '../common/errors.js'
 export { safeNext, loginRedirect } from './redirect.js'
@@ -235,14 +234,24 @@ async function connect(
     )
   }
   const scriptUrl = new URL(url, location.href).href
-  const removed = await removeCopies(container, registration, scriptUrl)
+  const registrations = await container.getRegistrations()
+  // A page the worker controls already, with no copy of it to remove (every load after the first), needs none of the code that takes the page.
+  const claim =
+    container.controller?.scriptURL === scriptUrl && registrations.length < 2
+      ? undefined
+      : await import('./claim.js').catch((cause: unknown) => {
+          throw new TokenProxyError(failed(WHAT, unloaded('takes control of the page')), { cause })
+        })
+  const removed = claim ? await claim.removeCopies(registrations, registration, scriptUrl) : []
   const { ok, serving } = await inScope(container, registration, scriptUrl)
   if (!ok) throw await explained('its scope does not cover this page', (e) => e.outOfScope(registration.scope, serving?.scope, serving && scriptOf(serving)))
-  // A page the worker controls already (every load after the first) needs none of the code that takes control.
-  const controller =
-    container.controller?.scriptURL === scriptUrl
-      ? container.controller
-      : await waitForControl(container, registration, scriptUrl, timeout, removed)
+  const controller = claim
+    ? await claim.waitForControl(container, registration, scriptUrl, timeout, removed, {
+        tell: (worker, message) => resultOf(worker, message, timeout, WHAT),
+        startFailure: (worker, result) => startFailure(worker, result, WHAT),
+        fail: (reason) => new TokenProxyError(failed(WHAT, reason)),
+      })
+    : container.controller!
   // The worker that controls the page now: a new version may have taken over since.
   const current = () => container.controller ?? controller
   const { listeners, join } = hear(container, loginPath, onLogout)

@@ -11,13 +11,15 @@ import { expect, serveWorkerFile, test } from './fixtures.js'
  * in an error that says what happened, never in a half-registered page.
  */
 test.describe('code loaded when needed', () => {
-  test('B14 when its chunk cannot load: the worker options are not written unchecked, a refused option is still named, a failed registration still says why, and setTokens is checked by the worker', async ({ page, server }) => {
+  test('B14 when its chunk cannot load: the worker options are not written unchecked, a refused option is still named, a failed registration still says why, a first visit says what it could not load, and setTokens is checked by the worker', async ({ page, server }) => {
     const assets = await readdir(join(import.meta.dirname, '../demo/dist/assets'))
-    for (const chunk of ['worker-query', 'diagnose', 'tokens', 'explain']) {
+    const gone: Record<string, string> = {}
+    for (const chunk of ['worker-query', 'diagnose', 'tokens', 'explain', 'claim']) {
       const file = assets.find((name) => name.startsWith(`${chunk}-`))
       expect(file, chunk).toBeDefined()
       // Gone from the server, as after a deploy that renamed it.
-      server.files[`/assets/${file}`] = join(import.meta.dirname, 'gone.js')
+      gone[chunk] = `/assets/${file}`
+      server.files[gone[chunk]] = join(import.meta.dirname, 'gone.js')
     }
     const script = decodeURIComponent((await serveWorkerFile(server, {})).replace('script=', ''))
     await page.goto(`${server.url}/console?manual`)
@@ -42,6 +44,13 @@ test.describe('code loaded when needed', () => {
     expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).length)).toBe(0)
     expect(await outcome({ workerUrl: '/no-such-sw.js' })).toMatch(/^TokenProxyError: Failed to register the token proxy: the browser refused to register \/no-such-sw\.js: .+/)
 
+    // A first visit cannot take control of the page without its chunk, and says so.
+    expect(await outcome({ workerUrl: script })).toBe(
+      'TokenProxyError: Failed to register the token proxy: the code that takes control of the page could not load (offline, or a deploy in between): load the page again.',
+    )
+    // The chunk back, and the page loaded again (a browser may remember a failed import for the page's life).
+    delete server.files[gone.claim!]
+    await page.reload()
     expect(await outcome({ workerUrl: script })).toBe('registered')
     const refused = await page.evaluate(async (script) => {
       const proxy = await window.registerTokenProxy({ workerUrl: script })
