@@ -14,8 +14,8 @@ export const STATIC_ROUTES = [
   { condition: { requestMode: 'no-cors' }, source: 'network' },
 ] as const
 
-/** The install event of a browser that has static routes. */
-type RoutingInstallEvent = ExtendableEvent & { addRoutes?: (routes: readonly object[]) => Promise<void> }
+/** An install event (`ExtendableEvent`, as far as this needs it), with `addRoutes` where the browser has static routes. */
+type RoutingInstallEvent = { waitUntil(promise: Promise<unknown>): void; addRoutes?: (routes: readonly object[]) => Promise<void> }
 
 /**
  * Adds `routes` at install where the browser has static routes; elsewhere
@@ -23,7 +23,7 @@ type RoutingInstallEvent = ExtendableEvent & { addRoutes?: (routes: readonly obj
  * with routes of its own before these (`addRoutes([...yours, ...STATIC_ROUTES])`:
  * a precaching app keeps its cached files out of the network route).
  */
-export function addStaticRoutes(event: ExtendableEvent, routes: readonly object[] = STATIC_ROUTES): void {
+export function addStaticRoutes(event: { waitUntil(promise: Promise<unknown>): void }, routes: readonly object[] = STATIC_ROUTES): void {
   const install = event as RoutingInstallEvent
   // A browser that rejects the routes only loses the shortcut: the worker still answers as before.
   if (typeof install.addRoutes === 'function') install.waitUntil(install.addRoutes(routes).catch(() => {}))
