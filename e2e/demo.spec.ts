@@ -23,7 +23,8 @@ test.describe('demo app', () => {
     const logouts = server.arrivals.filter((path) => path === '/api/auth/logout').length
     // The page's own clock: the click, and the LOGOUT message's arrival (the demo's listener starts its 1.5 s then).
     await page.evaluate(() => {
-      const at = ((window as unknown as { logoutTimes: Record<string, number> }).logoutTimes = {})
+      const at: { click?: number; message?: number } = {}
+      ;(window as unknown as { logoutTimes: typeof at }).logoutTimes = at
       document.getElementById('logout')!.addEventListener('click', () => (at.click = performance.now()))
       navigator.serviceWorker.addEventListener('message', ({ data }) => {
         if (data?.type === 'LOGOUT') at.message ??= performance.now()
@@ -34,7 +35,10 @@ test.describe('demo app', () => {
     await page.getByRole('button', { name: 'Log out' }).click()
     await expect(page.locator('#log')).toContainText('LOGOUT: logged out')
     const shown = Date.now()
-    const times = await page.evaluate(() => ({ ...(window as unknown as { logoutTimes: Record<string, number> }).logoutTimes, now: performance.now() }))
+    const times = await page.evaluate((): { click?: number; message?: number; now: number } => ({
+      ...(window as unknown as { logoutTimes: { click?: number; message?: number } }).logoutTimes,
+      now: performance.now(),
+    }))
     // The demo shows the reason for 1.5 s before it leaves; under a loaded CI machine Firefox was seen
     // still at / 5 s after the LOGOUT (never in a run of its own): the bound is the navigation's, not the behaviour's.
     await server.arrival('/login', loginLoads + 1)
