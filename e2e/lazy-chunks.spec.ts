@@ -11,7 +11,7 @@ import { expect, serveWorkerFile, test } from './fixtures.js'
  * in an error that says what happened, never in a half-registered page.
  */
 test.describe('code loaded when needed', () => {
-  test('B14 when its chunk cannot load: the worker options are not written unchecked, a refused option is still named, a failed registration still says why, a first visit says what it could not load, and setTokens is checked by the worker', async ({ page, server }) => {
+  test('B14 when its chunk cannot load: the worker options are not written unchecked, a refused option is still named, a failed registration still says why, a page that needs control taken says what it could not load, and setTokens is checked by the worker', async ({ page, server }) => {
     const assets = await readdir(join(import.meta.dirname, '../demo/dist/assets'))
     const gone: Record<string, string> = {}
     for (const chunk of ['worker-query', 'diagnose', 'tokens', 'explain', 'claim']) {
@@ -44,7 +44,10 @@ test.describe('code loaded when needed', () => {
     expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).length)).toBe(0)
     expect(await outcome({ workerUrl: '/no-such-sw.js' })).toMatch(/^TokenProxyError: Failed to register the token proxy: the browser refused to register \/no-such-sw\.js: .+/)
 
-    // A first visit cannot take control of the page without its chunk, and says so.
+    // A page that needs the chunk (here: the origin has another registration, which may be a copy to
+    // remove; a page without a controller may instead be claimed by the worker's own activate first)
+    // cannot go on without it, and says so.
+    await page.evaluate((script) => navigator.serviceWorker.register(script, { scope: '/elsewhere/' }), script)
     expect(await outcome({ workerUrl: script })).toBe(
       'TokenProxyError: Failed to register the token proxy: the code that takes control of the page could not load (offline, or a deploy in between): load the page again.',
     )
