@@ -90,9 +90,9 @@ const unloaded = (code: string) => `the code that ${code} could not load (offlin
  * The error for a failure pages rarely meet, in the words `explain.ts`
  * has for it (loaded now), or saying `fallback` when they cannot load.
  */
-async function explained(fallback: string, words: (explain: typeof import('./explain.js')) => string, Class = TokenProxyError): Promise<TokenProxyError> {
+async function explained(fallback: string, words: (explain: typeof import('./explain.js')) => string, Class = TokenProxyError, cause?: unknown): Promise<TokenProxyError> {
   const reason = await import('./explain.js').then(words, () => `${fallback}; ${unloaded('explains it')}`)
-  return new Class(failed(WHAT, reason))
+  return new Class(failed(WHAT, reason), cause === undefined ? undefined : { cause })
 }
 
 /**
@@ -257,7 +257,7 @@ async function connect(
   const { listeners, join } = hear(container, loginPath, onLogout)
 
   const hello = await resultOf(controller, { type: 'HELLO' }, timeout, WHAT).catch(async (cause: unknown) => {
-    throw Object.assign(await explained('the worker does not answer', (e) => e.silent(controller.scriptURL)), { cause })
+    throw await explained('the worker does not answer', (e) => e.silent(controller.scriptURL), TokenProxyError, cause)
   })
   // The worker could not start the proxy: nothing would get a token, so say why now.
   const failure = startFailure(controller, hello, WHAT)
